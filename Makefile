@@ -1,0 +1,57 @@
+# remote3d — the two commands a person needs:
+#   make demo   set up everything on a fresh Debian 12 machine (as root) and run the main job
+#   make test   set up everything and run the whole test suite
+# Everything built lives under _build/ (delete it to start over).
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/_build
+PREFIX := $(BUILD)/prefix
+MESON_DIR := $(BUILD)/meson
+MULTIARCH := $(shell dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+export PKG_CONFIG_PATH := $(PREFIX)/lib/$(MULTIARCH)/pkgconfig:$(PREFIX)/lib/pkgconfig:$(PREFIX)/share/pkgconfig$(if $(PKG_CONFIG_PATH),:$(PKG_CONFIG_PATH))
+export LD_LIBRARY_PATH := $(PREFIX)/lib/$(MULTIARCH):$(PREFIX)/lib$(if $(LD_LIBRARY_PATH),:$(LD_LIBRARY_PATH))
+export R3D_BUILD := $(BUILD)
+export R3D_PREFIX := $(PREFIX)
+export R3D_MESON_DIR := $(MESON_DIR)
+
+MESON_OPTS ?=
+
+.PHONY: all deps spice qemu guest build test unit-test bench demo env clean
+
+all: build
+
+deps:
+	@tools/deps.sh --with-src
+
+# Debian's spice 0.15.1 + spice-server-patches/, into $(PREFIX); cached
+spice: deps
+	@tools/build-spice.sh
+
+build: spice
+	@if [ ! -f $(MESON_DIR)/build.ninja ]; then \
+		meson setup $(MESON_DIR) $(MESON_OPTS) >$(BUILD)/meson-setup.log || { cat $(BUILD)/meson-setup.log; exit 1; }; \
+	fi
+	@ninja -C $(MESON_DIR) | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+	@ninja -C $(MESON_DIR) >/dev/null
+
+test: build
+	@tools/run-tests.sh
+
+# only the fast unit tests (no set-up beyond the meson build)
+unit-test:
+	@meson setup $(MESON_DIR) $(MESON_OPTS) >/dev/null 2>&1 || true
+	@meson test -C $(MESON_DIR) --suite unit --print-errorlogs
+
+bench: build
+	@tools/bench.sh
+
+demo: build
+	@tools/demo.sh
+
+# eval "$$(make -s env)": the built programs on PATH, by name
+env:
+	@echo "export PATH=\"$(MESON_DIR)/client:$(MESON_DIR)/testsrc:$(MESON_DIR)/latency-sim:$(PREFIX)/bin:\$$PATH\""
+	@echo "export LD_LIBRARY_PATH=\"$(PREFIX)/lib/$(MULTIARCH):$(PREFIX)/lib\$${LD_LIBRARY_PATH:+:\$$LD_LIBRARY_PATH}\""
+
+clean:
+	rm -rf $(BUILD)
