@@ -1,0 +1,75 @@
+/*
+ * remote3d — the stream: frame source + extractor + encoder thread.
+ *
+ * Threads:
+ *  - the owner thread (in QEMU the main loop, which owns the GL context)
+ *    calls set_source_*, mark_dirty and dispatch. Extraction happens in
+ *    dispatch, on that thread, so a GL source is read in the owner's
+ *    current context.
+ *  - one encoder thread with a single-slot queue encodes and calls
+ *    on_access_unit (ownership of the AU passes to the callee).
+ *  - sink feedback (ready, gone, keyframe, reports, queue state, bitrate)
+ *    may come from any thread.
+ * wakeup() asks the host to call r3d_stream_dispatch() soon on the owner
+ * thread; it may be called from any thread (also inside mark_dirty or a
+ * sink call; never with the stream's lock held) and must not dispatch
+ * re-entrantly. With max_fps, the encoder thread calls wakeup() when the
+ * pacing interval of a held-back frame has passed.
+ */
+#ifndef REMOTE3D_STREAM_H
+#define REMOTE3D_STREAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "remote3d/clock.h"
+#include "remote3d/encoder.h"
+#include "remote3d/frame.h"
+#include "remote3d/stats.h"
+
+struct r3d_stream_config {
+	int width, height;
+	const char *encoder;     /* as r3d_encoder_config.name */
+	unsigned bitrate_kbps;   /* initial; 0 = default for the size */
+	unsigned max_fps;        /* 0 = no cap */
+	const struct r3d_clock *clock; /* NULL = monotonic */
+	/* encoder thread: an encoded access unit to hand to the sink (ownership passes) */
+	void (*on_access_unit)(void *opaque, struct r3d_access_unit *au);
+	/* any thread: please call r3d_stream_dispatch() soon on the GL/owner thread */
+	void (*wakeup)(void *opaque);
+	void *opaque;
+};
+
+struct r3d_stream;
+
+/* Creates the encoder (errors surface here: bad name, missing element).
+ * No sink yet: nothing is extracted before r3d_stream_sink_ready(). */
+struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char **error);
+void r3d_stream_destroy(struct r3d_stream *s); /* NULL ok; joins the encoder thread */
+
+/* owner thread */
+/* A GL_TEXTURE_2D visible in the owner thread's current context at dispatch
+ * time. The GL extractor is created lazily in dispatch (context needed). */
+bool r3d_stream_set_source_gl(struct r3d_stream *s, unsigned texture, int width, int height,
+			      bool y0_top);
+/* pixels must stay valid and unchanged-in-place-while-read until the next
+ * set_source/destroy; they are read only inside dispatch. */
+bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int width, int height,
+			       int stride, enum r3d_pixel_format fmt);
+void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage /* NULL = all */);
+/* Extracts the newest frame iff dirty && sink ready && encoder idle (&& pacing). */
+void r3d_stream_dispatch(struct r3d_stream *s);
+
+/* any thread: sink feedback */
+void r3d_stream_sink_ready(struct r3d_stream *s);
+void r3d_stream_sink_gone(struct r3d_stream *s); /* no client: stop extracting */
+void r3d_stream_request_keyframe(struct r3d_stream *s);
+void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms);
+void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
+void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps);
+void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
+
+/* The encoder backend in use ("x264"). */
+const char *r3d_stream_encoder_name(struct r3d_stream *s);
+
+#endif
