@@ -1,0 +1,167 @@
+#include <string.h>
+
+#include <gst/gst.h>
+
+#include "decoder-watch.h"
+
+/* A GstTracer subclass: GStreamer's only way to see elements and buffers
+ * inside a pipeline that another library (spice-gtk) owns. */
+typedef struct {
+	GstTracer parent;
+	GMutex lock;
+	struct r3d_decoder_info info;
+	gboolean want_first; /* next access unit is the first of a stream */
+} R3dDecoderTracer;
+
+typedef struct {
+	GstTracerClass parent_class;
+} R3dDecoderTracerClass;
+
+static GType r3d_decoder_tracer_get_type(void);
+G_DEFINE_TYPE(R3dDecoderTracer, r3d_decoder_tracer, GST_TYPE_TRACER)
+
+/* GStreamer's tracers are process-wide; so is this one. */
+static R3dDecoderTracer *the_tracer;
+
+static const char *factory_name(GstElement *element)
+{
+	GstElementFactory *f = element ? gst_element_get_factory(element) : NULL;
+	return f ? gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f)) : NULL;
+}
+
+static const char *codec_from_caps(const char *name)
+{
+	static const struct { const char *caps, *codec; } map[] = {
+		{ "video/x-h264", "h264" }, { "video/x-h265", "h265" },
+		{ "video/x-vp8", "vp8" },   { "video/x-vp9", "vp9" },
+		{ "image/jpeg", "mjpeg" },  { "video/x-av1", "av1" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(map); i++)
+		if (strcmp(map[i].caps, name) == 0)
+			return map[i].codec;
+	return NULL;
+}
+
+/* "element-new": note the video decoder playbin plugs in. */
+static void on_element_new(GObject *self, GstClockTime ts, GstElement *element)
+{
+	R3dDecoderTracer *t = (R3dDecoderTracer *)self;
+	GstElementFactory *f = gst_element_get_factory(element);
+	if (!f)
+		return;
+	const char *klass = gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS);
+	const char *name = gst_plugin_feature_get_name(GST_PLUGIN_FEATURE(f));
+	if (strcmp(name, "appsrc") == 0) {
+		g_mutex_lock(&t->lock);
+		t->want_first = TRUE;
+		g_mutex_unlock(&t->lock);
+		return;
+	}
+	if (!klass || !strstr(klass, "Decoder") || !strstr(klass, "Video"))
+		return;
+	g_mutex_lock(&t->lock);
+	g_strlcpy(t->info.decoder, name, sizeof(t->info.decoder));
+	g_mutex_unlock(&t->lock);
+}
+
+/* Does this Annex B access unit hold an IDR (H.264) / IRAP (H.265) slice? */
+static bool annexb_has_keyframe(const guint8 *d, gsize n, bool h265)
+{
+	for (gsize i = 0; i + 3 < n; i++) {
+		if (d[i] != 0 || d[i + 1] != 0 || d[i + 2] != 1)
+			continue;
+		guint8 h = d[i + 3];
+		if (!h265 && (h & 0x1f) == 5)
+			return true;
+		if (h265 && ((h >> 1) & 0x3f) >= 16 && ((h >> 1) & 0x3f) <= 23)
+			return true;
+		i += 2;
+	}
+	return false;
+}
+
+/* "pad-push-pre": every buffer spice-gtk's appsrc pushes is one access unit
+ * as it came over the wire. */
+static void on_pad_push_pre(GObject *self, GstClockTime ts, GstPad *pad, GstBuffer *buffer)
+{
+	R3dDecoderTracer *t = (R3dDecoderTracer *)self;
+	GstObject *parent = GST_OBJECT_PARENT(pad);
+	if (!parent || !GST_IS_ELEMENT(parent))
+		return;
+	const char *fname = factory_name(GST_ELEMENT(parent));
+	if (!fname || strcmp(fname, "appsrc") != 0)
+		return;
+
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	const char *codec = NULL;
+	gchar *caps_str = NULL;
+	if (caps) {
+		const GstStructure *s = gst_caps_get_structure(caps, 0);
+		codec = s ? codec_from_caps(gst_structure_get_name(s)) : NULL;
+		caps_str = gst_caps_to_string(caps);
+		gst_caps_unref(caps);
+	}
+	if (!codec) { /* not a video stream (e.g. audio playback) */
+		g_free(caps_str);
+		return;
+	}
+
+	bool key = false;
+	if (strcmp(codec, "h264") == 0 || strcmp(codec, "h265") == 0) {
+		GstMapInfo map;
+		if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+			key = annexb_has_keyframe(map.data, map.size, codec[2] == '6' && codec[3] == '5');
+			gst_buffer_unmap(buffer, &map);
+		}
+	} else {
+		key = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+	}
+
+	g_mutex_lock(&t->lock);
+	struct r3d_decoder_info *i = &t->info;
+	g_strlcpy(i->codec, codec, sizeof(i->codec));
+	g_strlcpy(i->caps, caps_str, sizeof(i->caps));
+	if (t->want_first) {
+		t->want_first = FALSE;
+		i->streams++;
+		i->first_is_keyframe = key;
+	}
+	i->access_units++;
+	i->bytes += gst_buffer_get_size(buffer);
+	i->keyframes += key;
+	g_mutex_unlock(&t->lock);
+	g_free(caps_str);
+}
+
+static void r3d_decoder_tracer_init(R3dDecoderTracer *t)
+{
+	g_mutex_init(&t->lock);
+	gst_tracing_register_hook(GST_TRACER(t), "element-new", G_CALLBACK(on_element_new));
+	gst_tracing_register_hook(GST_TRACER(t), "pad-push-pre", G_CALLBACK(on_pad_push_pre));
+}
+
+static void r3d_decoder_tracer_class_init(R3dDecoderTracerClass *klass)
+{
+}
+
+bool r3d_decoder_watch_install(void)
+{
+	if (the_tracer)
+		return true;
+	the_tracer = g_object_new(r3d_decoder_tracer_get_type(), NULL);
+	if (!the_tracer)
+		return false;
+	/* the tracing framework keeps its own references (one per hook) */
+	gst_object_ref_sink(the_tracer);
+	return true;
+}
+
+void r3d_decoder_watch_get(struct r3d_decoder_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!the_tracer)
+		return;
+	g_mutex_lock(&the_tracer->lock);
+	*out = the_tracer->info;
+	g_mutex_unlock(&the_tracer->lock);
+}

@@ -1,0 +1,39 @@
+/*
+ * remote3d-client — what spice-gtk really decodes.
+ *
+ * spice-gtk 0.42 has no API that says which codec a display stream uses:
+ * the codec arrives in SPICE_MSG_DISPLAY_STREAM_CREATE and goes straight
+ * into its private decoder. Its GStreamer decoder is a playbin fed by an
+ * appsrc whose caps spice-gtk sets from that codec (video/x-h264,
+ * video/x-vp8, ...). This watcher attaches a GStreamer tracer to the
+ * process: it sees the decoder elements playbin plugs in and every buffer
+ * spice-gtk pushes into the appsrc, so it reports the stream's codec from
+ * the caps, the decoder element, and the access units and keyframes
+ * (H.264/H.265 IDR/IRAP NAL units) that came over the wire.
+ */
+#ifndef REMOTE3D_CLIENT_DECODER_WATCH_H
+#define REMOTE3D_CLIENT_DECODER_WATCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct r3d_decoder_info {
+	char codec[16];       /* "h264", "vp8", ...; "" while none seen */
+	char caps[128];       /* the appsrc caps, for the record */
+	char decoder[64];     /* the video decoder element's factory, "" if none */
+	uint64_t access_units;
+	uint64_t bytes;
+	uint64_t keyframes;
+	bool first_is_keyframe; /* the first access unit of the last stream started with an IDR */
+	uint32_t streams;     /* decoder pipelines seen (one per stream create) */
+};
+
+/* Install the watcher. Call once, after gst_init(); the tracer lives until
+ * the process ends (GStreamer cannot unregister tracer hooks). Returns
+ * false when GStreamer has no tracer support. */
+bool r3d_decoder_watch_install(void);
+
+/* Thread-safe snapshot of what was seen so far. */
+void r3d_decoder_watch_get(struct r3d_decoder_info *out);
+
+#endif

@@ -1,0 +1,19 @@
+/*
+ * remote3d-client — PNG frame dumps and screenshots (libpng).
+ */
+#ifndef REMOTE3D_CLIENT_PNG_IO_H
+#define REMOTE3D_CLIENT_PNG_IO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Write a 32-bit little-endian xRGB image (B, G, R, x bytes: the layout of
+ * spice's SPICE_SURFACE_FMT_32_xRGB) as an RGB PNG. Fast compression. */
+bool r3d_png_write_xrgb(const char *path, const uint8_t *data, int width, int height, int stride);
+
+/* Read any PNG as 8-bit RGBA. *data is malloc'ed, stride = width * 4.
+ * On failure returns false and sets *error (static string). */
+bool r3d_png_read_rgba(const char *path, uint8_t **data, int *width, int *height,
+		       const char **error);
+
+#endif

@@ -1,0 +1,192 @@
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return (x > y) - (x < y);
+}
+
+static double nearest_rank(const double *sorted, size_t n, double p)
+{
+	size_t k = (size_t)ceil(p / 100.0 * (double)n);
+	if (k < 1)
+		k = 1;
+	return sorted[k - 1];
+}
+
+void r3d_dist_compute(struct r3d_dist *d, double *v, size_t n)
+{
+	memset(d, 0, sizeof(*d));
+	d->n = n;
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_double);
+	double sum = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += v[i];
+	d->min = v[0];
+	d->max = v[n - 1];
+	d->mean = sum / (double)n;
+	d->p50 = nearest_rank(v, n, 50);
+	d->p95 = nearest_rank(v, n, 95);
+	d->p99 = nearest_rank(v, n, 99);
+}
+
+bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec *recs, size_t n)
+{
+	r->frames = n;
+	r->missing = r->non_increasing = 0;
+	r->fps = r->bitrate_kbps = 0;
+	memset(&r->latency, 0, sizeof(r->latency));
+	if (n == 0)
+		return true;
+
+	double *lat = malloc(n * sizeof(*lat));
+	uint32_t *nums = malloc(n * sizeof(*nums));
+	if (!lat || !nums) {
+		free(lat);
+		free(nums);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		lat[i] = ((double)recs[i].display_us - (double)recs[i].stamp_us) / 1000.0;
+		nums[i] = recs[i].frame;
+		if (i > 0 && recs[i].frame <= recs[i - 1].frame)
+			r->non_increasing++;
+	}
+	r3d_dist_compute(&r->latency, lat, n);
+
+	/* missing = numbers in [min, max] never shown */
+	qsort(nums, n, sizeof(*nums), cmp_u32);
+	size_t distinct = 1;
+	for (size_t i = 1; i < n; i++)
+		distinct += nums[i] != nums[i - 1];
+	r->first_frame = recs[0].frame;
+	r->last_frame = recs[n - 1].frame;
+	r->missing = (uint64_t)nums[n - 1] - nums[0] + 1 - distinct;
+
+	double span = (double)(recs[n - 1].display_us - recs[0].display_us) / 1e6;
+	if (n > 1 && span > 0)
+		r->fps = (double)(n - 1) / span;
+	if (r->seconds > 0)
+		r->bitrate_kbps = (double)r->bytes * 8.0 / r->seconds / 1000.0;
+	free(lat);
+	free(nums);
+	return true;
+}
+
+static void print_dist(FILE *f, const char *name, const struct r3d_dist *d)
+{
+	if (d->n == 0) {
+		fprintf(f, "%-18s n/a\n", name);
+		return;
+	}
+	fprintf(f, "%-18s p50 %.1f  p95 %.1f  p99 %.1f  max %.1f  min %.1f ms (n=%zu)\n",
+		name, d->p50, d->p95, d->p99, d->max, d->min, d->n);
+}
+
+void r3d_report_print_text(const struct r3d_client_report *r, FILE *f)
+{
+	const struct r3d_decoder_info *dec = &r->dec;
+	fprintf(f, "remote3d-client report for %s\n", r->uri);
+	fprintf(f, "%-18s %s (decoder %s, %" PRIu64 " access units, %" PRIu64 " keyframes, first %s)\n",
+		"codec", dec->codec[0] ? dec->codec : "none (no video stream)",
+		dec->decoder[0] ? dec->decoder : "?", dec->access_units, dec->keyframes,
+		dec->access_units ? (dec->first_is_keyframe ? "keyframe" : "NOT a keyframe") : "-");
+	fprintf(f, "%-18s %dx%d\n", "surface", r->width, r->height);
+	fprintf(f, "%-18s %" PRIu64 " in %.2f s (stamps %u..%u, %" PRIu64 " missing, %" PRIu64
+		" out of order; %" PRIu64 " updates, %" PRIu64 " unstamped)\n",
+		"frames", r->frames, r->seconds, r->first_frame, r->last_frame, r->missing,
+		r->non_increasing, r->updates, r->unstamped);
+	fprintf(f, "%-18s %.2f\n", "fps", r->fps);
+	fprintf(f, "%-18s %.0f kbit/s (%" PRIu64 " bytes)\n", "bitrate", r->bitrate_kbps, r->bytes);
+	fprintf(f, "%-18s %.1f ms\n", "first frame after", r->time_to_first_frame_ms);
+	print_dist(f, "latency", &r->latency);
+	if (r->keys_sent)
+		print_dist(f, "input-to-photon", &r->input_to_photon);
+}
+
+static void json_dist(FILE *f, const char *name, const struct r3d_dist *d, const char *sep)
+{
+	fprintf(f, "  \"%s\": {\"n\": %zu, \"min\": %.3f, \"mean\": %.3f, \"p50\": %.3f, "
+		"\"p95\": %.3f, \"p99\": %.3f, \"max\": %.3f}%s\n",
+		name, d->n, d->min, d->mean, d->p50, d->p95, d->p99, d->max, sep);
+}
+
+static void json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			fprintf(f, "\\%c", *s);
+		else if ((unsigned char)*s < 0x20)
+			fprintf(f, "\\u%04x", *s);
+		else
+			fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f)
+		return false;
+	const struct r3d_decoder_info *dec = &r->dec;
+	fprintf(f, "{\n  \"uri\": ");
+	json_string(f, r->uri);
+	fprintf(f, ",\n  \"codec\": ");
+	json_string(f, dec->codec);
+	fprintf(f, ",\n  \"stream_caps\": ");
+	json_string(f, dec->caps);
+	fprintf(f, ",\n  \"decoder\": ");
+	json_string(f, dec->decoder);
+	fprintf(f, ",\n  \"access_units\": %" PRIu64 ",\n  \"keyframes\": %" PRIu64
+		",\n  \"first_access_unit_keyframe\": %s,\n  \"streams\": %u,\n",
+		dec->access_units, dec->keyframes, dec->first_is_keyframe ? "true" : "false",
+		dec->streams);
+	fprintf(f, "  \"width\": %d,\n  \"height\": %d,\n", r->width, r->height);
+	fprintf(f, "  \"frames\": %" PRIu64 ",\n  \"first_frame\": %u,\n  \"last_frame\": %u,\n"
+		"  \"missing\": %" PRIu64 ",\n  \"non_increasing\": %" PRIu64 ",\n"
+		"  \"updates\": %" PRIu64 ",\n  \"unstamped\": %" PRIu64 ",\n",
+		r->frames, r->first_frame, r->last_frame, r->missing, r->non_increasing,
+		r->updates, r->unstamped);
+	fprintf(f, "  \"seconds\": %.3f,\n  \"fps\": %.3f,\n  \"bytes\": %" PRIu64
+		",\n  \"bitrate_kbps\": %.1f,\n  \"time_to_first_frame_ms\": %.1f,\n",
+		r->seconds, r->fps, r->bytes, r->bitrate_kbps, r->time_to_first_frame_ms);
+	fprintf(f, "  \"keys_sent\": %" PRIu64 ",\n", r->keys_sent);
+	json_dist(f, "input_to_photon_ms", &r->input_to_photon, ",");
+	json_dist(f, "latency_ms", &r->latency, "");
+	fprintf(f, "}\n");
+	bool ok = !ferror(f);
+	if (f != stdout)
+		ok = (fclose(f) == 0) && ok;
+	else
+		fflush(f);
+	return ok;
+}
+
+bool r3d_report_write_csv(const struct r3d_frame_rec *recs, size_t n, const char *path)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return false;
+	fprintf(f, "frame,stamp_us,display_us,latency_us\n");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%u,%" PRIu64 ",%" PRIu64 ",%" PRId64 "\n", recs[i].frame,
+			recs[i].stamp_us, recs[i].display_us,
+			(int64_t)(recs[i].display_us - recs[i].stamp_us));
+	bool ok = !ferror(f);
+	return (fclose(f) == 0) && ok;
+}

@@ -1,0 +1,61 @@
+/*
+ * remote3d-client — per-frame records and the run's summary: what was shown,
+ * how late, what went missing; printed as text, JSON and CSV.
+ */
+#ifndef REMOTE3D_CLIENT_REPORT_H
+#define REMOTE3D_CLIENT_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "decoder-watch.h"
+
+/* One displayed frame: a NEW stamp seen on the primary surface. */
+struct r3d_frame_rec {
+	uint32_t frame;      /* stamp frame number */
+	uint64_t stamp_us;   /* stamp render time, CLOCK_MONOTONIC of the source */
+	uint64_t display_us; /* when the client had it on its surface, CLOCK_MONOTONIC */
+};
+
+/* Distribution of a set of values, in milliseconds (nearest-rank percentiles). */
+struct r3d_dist {
+	size_t n;
+	double min, mean, p50, p95, p99, max;
+};
+
+struct r3d_client_report {
+	/* filled by the caller */
+	const char *uri;
+	struct r3d_decoder_info dec;
+	int width, height;           /* primary surface */
+	uint64_t updates;            /* display updates that touched the stamp area */
+	uint64_t unstamped;          /* of them without a readable stamp */
+	uint64_t bytes;              /* display channel bytes read while measuring */
+	double seconds;              /* measuring window: first frame to the end */
+	double time_to_first_frame_ms; /* connect call to the first stamped frame */
+	uint64_t keys_sent;
+	struct r3d_dist input_to_photon; /* filled by the caller when --keys ran */
+
+	/* filled by r3d_report_compute() from the frame records */
+	uint64_t frames;             /* distinct stamped frames shown */
+	uint32_t first_frame, last_frame;
+	uint64_t missing;            /* frame numbers between first and last never shown */
+	uint64_t non_increasing;     /* a stamp not greater than the one before it */
+	double fps;
+	double bitrate_kbps;
+	struct r3d_dist latency;     /* display - stamp time */
+};
+
+/* Summarise values (any order; the array is sorted in place). */
+void r3d_dist_compute(struct r3d_dist *d, double *values_ms, size_t n);
+
+/* Fill the computed fields of r from the records (in display order). */
+bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec *recs, size_t n);
+
+void r3d_report_print_text(const struct r3d_client_report *r, FILE *f);
+bool r3d_report_write_json(const struct r3d_client_report *r, const char *path);
+bool r3d_report_write_csv(const struct r3d_frame_rec *recs, size_t n, const char *path);
+
+#endif
