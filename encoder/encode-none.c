@@ -1,0 +1,56 @@
+/* Built without GStreamer: every encoder says so. */
+#include <stdlib.h>
+
+#include "remote3d/encoder.h"
+#include "remote3d/log.h"
+
+struct r3d_encoder *r3d_encoder_create(const struct r3d_encoder_config *cfg, char **error)
+{
+	r3d_set_error(error, "encoder '%s': libremote3d was built without GStreamer (-Dgstreamer)",
+		      cfg && cfg->name ? cfg->name : "auto");
+	return NULL;
+}
+
+void r3d_encoder_destroy(struct r3d_encoder *enc) { (void)enc; }
+const char *r3d_encoder_name(const struct r3d_encoder *enc) { (void)enc; return NULL; }
+const char *r3d_encoder_pipeline(const struct r3d_encoder *enc) { (void)enc; return NULL; }
+
+struct r3d_access_unit *r3d_encoder_encode(struct r3d_encoder *enc, const struct r3d_raw_frame *frame,
+					   const struct r3d_frame_timing *timing, char **error)
+{
+	(void)enc, (void)frame, (void)timing;
+	r3d_set_error(error, "encode: built without GStreamer");
+	return NULL;
+}
+
+struct r3d_access_unit *r3d_encoder_pull(struct r3d_encoder *enc, uint64_t timeout_us)
+{
+	(void)enc, (void)timeout_us;
+	return NULL;
+}
+
+bool r3d_encoder_set_bitrate(struct r3d_encoder *enc, unsigned kbps) { (void)enc, (void)kbps; return false; }
+unsigned r3d_encoder_get_bitrate(const struct r3d_encoder *enc) { (void)enc; return 0; }
+void r3d_encoder_force_keyframe(struct r3d_encoder *enc) { (void)enc; }
+
+void r3d_access_unit_free(struct r3d_access_unit *au)
+{
+	if (au) {
+		free(au->data);
+		free(au);
+	}
+}
+
+const char *r3d_encoder_list(void) { return ""; }
+
+bool r3d_encoder_available(const char *name, char **why)
+{
+	r3d_set_error(why, "encoder '%s': built without GStreamer", name ? name : "auto");
+	return false;
+}
+
+unsigned r3d_encoder_default_bitrate(int width, int height, unsigned fps)
+{
+	double kbps = (double)width * height * (fps ? fps : 60) * 0.1 / 1000.0;
+	return kbps < 500 ? 500 : kbps > 50000 ? 50000 : (unsigned)kbps;
+}

@@ -1,0 +1,37 @@
+/* Private: the encoder backends behind r3d_encoder_create(). Each backend
+ * describes its GStreamer encoder element; encode-gst.c builds and runs the
+ * pipeline around it. Adding a backend touches one file and the table in
+ * encode-gst.c. */
+#ifndef REMOTE3D_ENCODER_BACKEND_H
+#define REMOTE3D_ENCODER_BACKEND_H
+
+#include <stdbool.h>
+
+#include <gst/gst.h>
+
+#include "remote3d/encoder.h"
+
+struct r3d_encoder_backend {
+	const char *name;
+	/* Usable here? Else false and *why (malloc'ed) names the cause. */
+	bool (*probe)(char **why);
+	/* The GStreamer description of the encoder part (g_malloc'ed), or NULL
+	 * and *error. */
+	char *(*describe)(const struct r3d_encoder_config *cfg, unsigned bitrate_kbps, char **error);
+	/* Set the bitrate on the encoder element while PLAYING. */
+	bool (*set_bitrate)(GstElement *enc, unsigned kbps);
+};
+
+extern const struct r3d_encoder_backend r3d_encoder_backend_x264;
+extern const struct r3d_encoder_backend r3d_encoder_backend_openh264;
+extern const struct r3d_encoder_backend r3d_encoder_backend_va;
+extern const struct r3d_encoder_backend r3d_encoder_backend_custom;
+
+/* Shared helpers for backends. */
+bool r3d_gst_init(char **error);
+bool r3d_gst_have_element(const char *factory);
+/* Set "bitrate" in the unit the element's property takes (scale: 1 for kbps,
+ * 1000 for bit/s); false when the element has no such property. */
+bool r3d_gst_set_uint_property(GstElement *el, const char *prop, guint64 value);
+
+#endif

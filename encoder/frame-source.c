@@ -1,0 +1,186 @@
+#include <string.h>
+
+#include "remote3d/frame-source.h"
+
+static struct r3d_rect full_rect(const struct r3d_frame_source *fs)
+{
+	return (struct r3d_rect){ 0, 0, fs->cfg.width, fs->cfg.height };
+}
+
+void r3d_frame_source_init(struct r3d_frame_source *fs, const struct r3d_frame_source_config *cfg)
+{
+	memset(fs, 0, sizeof(*fs));
+	fs->cfg = *cfg;
+	fs->clock = cfg->clock ? cfg->clock : r3d_clock_monotonic();
+	fs->next_seq = 1;
+}
+
+void r3d_frame_source_resize(struct r3d_frame_source *fs, int width, int height)
+{
+	fs->cfg.width = width;
+	fs->cfg.height = height;
+	fs->damage = fs->pending ? full_rect(fs) : (struct r3d_rect){ 0, 0, 0, 0 };
+}
+
+void r3d_frame_source_set_max_fps(struct r3d_frame_source *fs, unsigned max_fps)
+{
+	fs->cfg.max_fps = max_fps;
+}
+
+static void add_damage(struct r3d_frame_source *fs, const struct r3d_rect *damage)
+{
+	struct r3d_rect r = damage ? r3d_rect_clip(*damage, fs->cfg.width, fs->cfg.height) : full_rect(fs);
+	fs->damage = r3d_rect_union(fs->damage, r);
+}
+
+/* A dirty picture that is not (yet) a frame: count it and merge. */
+static void mark(struct r3d_frame_source *fs, const struct r3d_rect *damage)
+{
+	if (fs->pending)
+		fs->counters.dropped++; /* superseded before extraction: never read back */
+	fs->counters.marked++;
+	fs->pending = true;
+	fs->has_content = true;
+	fs->pending_dirty_us = r3d_clock_now(fs->clock);
+	add_damage(fs, damage);
+}
+
+static uint64_t pacing_wait(const struct r3d_frame_source *fs, uint64_t now)
+{
+	if (!fs->cfg.max_fps || !fs->extracted_once)
+		return 0;
+	uint64_t interval = 1000000u / fs->cfg.max_fps;
+	uint64_t due = fs->last_extract_us + interval;
+	return now < due ? due - now : 0;
+}
+
+bool r3d_frame_source_should_extract(struct r3d_frame_source *fs, uint64_t *wait_us)
+{
+	if (wait_us)
+		*wait_us = 0;
+	if (!fs->pending || !fs->sink_present || !fs->sink_ready || fs->encoder_busy)
+		return false;
+	uint64_t wait = pacing_wait(fs, r3d_clock_now(fs->clock));
+	if (wait) {
+		if (wait_us)
+			*wait_us = wait;
+		return false;
+	}
+	return true;
+}
+
+bool r3d_frame_source_mark_dirty(struct r3d_frame_source *fs, const struct r3d_rect *damage)
+{
+	mark(fs, damage);
+	return r3d_frame_source_should_extract(fs, NULL);
+}
+
+bool r3d_frame_source_sink_ready(struct r3d_frame_source *fs)
+{
+	if (!fs->sink_present) {
+		fs->sink_present = true;
+		/* a new sink has seen nothing: repaint the current picture */
+		if (fs->has_content && !fs->pending) {
+			mark(fs, NULL);
+			fs->counters.refreshes++;
+		}
+	}
+	fs->sink_ready = true;
+	return r3d_frame_source_should_extract(fs, NULL);
+}
+
+void r3d_frame_source_sink_gone(struct r3d_frame_source *fs)
+{
+	fs->sink_present = false;
+	fs->sink_ready = false;
+}
+
+bool r3d_frame_source_request_keyframe(struct r3d_frame_source *fs)
+{
+	fs->keyframe_wanted = true;
+	if (fs->has_content && !fs->pending) {
+		mark(fs, NULL);
+		fs->counters.refreshes++;
+	}
+	return r3d_frame_source_should_extract(fs, NULL);
+}
+
+bool r3d_frame_source_begin_extract(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)
+{
+	if (!r3d_frame_source_should_extract(fs, NULL))
+		return false;
+	uint64_t now = r3d_clock_now(fs->clock);
+	memset(t, 0, sizeof(*t));
+	t->timing.seq = fs->next_seq++;
+	t->timing.dirty_us = fs->pending_dirty_us;
+	t->timing.extract_start_us = now;
+	t->damage = fs->damage;
+	struct r3d_rect full = full_rect(fs);
+	t->full_damage = fs->damage.x == 0 && fs->damage.y == 0 && fs->damage.width == full.width &&
+			 fs->damage.height == full.height;
+	t->keyframe = fs->keyframe_wanted;
+	fs->keyframe_wanted = false;
+	fs->pending = false;
+	fs->damage = (struct r3d_rect){ 0, 0, 0, 0 };
+	fs->sink_ready = false;
+	fs->encoder_busy = true;
+	fs->last_extract_us = now;
+	fs->extracted_once = true;
+	return true;
+}
+
+void r3d_frame_source_extracted(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)
+{
+	t->timing.extracted_us = r3d_clock_now(fs->clock);
+	fs->counters.extracted++;
+	if (!t->full_damage)
+		fs->counters.partial_damage++;
+}
+
+void r3d_frame_source_extract_failed(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)
+{
+	fs->counters.extract_errors++;
+	fs->encoder_busy = false;
+	if (fs->sink_present)
+		fs->sink_ready = true;
+	if (t->keyframe)
+		fs->keyframe_wanted = true;
+	if (!fs->pending) {
+		/* put the frame back, with its damage: it is still the newest */
+		fs->pending = true;
+		fs->pending_dirty_us = t->timing.dirty_us;
+	}
+	fs->damage = r3d_rect_union(fs->damage, t->damage);
+	if (fs->next_seq == t->timing.seq + 1)
+		fs->next_seq = t->timing.seq; /* seq counts extracted frames: reuse it */
+}
+
+void r3d_frame_source_encoded(struct r3d_frame_source *fs, struct r3d_frame_timing *timing)
+{
+	if (timing && !timing->encoded_us)
+		timing->encoded_us = r3d_clock_now(fs->clock);
+	fs->counters.encoded++;
+	fs->encoder_busy = false;
+}
+
+void r3d_frame_source_encode_failed(struct r3d_frame_source *fs, struct r3d_frame_timing *timing)
+{
+	(void)timing;
+	fs->counters.encode_errors++;
+	fs->encoder_busy = false;
+	fs->keyframe_wanted = true; /* the decoder's reference chain is broken */
+	if (fs->sink_present)
+		fs->sink_ready = true; /* nothing reached the sink: its room is still there */
+}
+
+void r3d_frame_source_handed(struct r3d_frame_source *fs, struct r3d_frame_timing *timing)
+{
+	if (timing && !timing->handed_us)
+		timing->handed_us = r3d_clock_now(fs->clock);
+	fs->counters.handed++;
+}
+
+void r3d_frame_source_get_counters(const struct r3d_frame_source *fs, struct r3d_frame_counters *out)
+{
+	*out = fs->counters;
+}

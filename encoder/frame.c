@@ -1,0 +1,128 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "remote3d/frame.h"
+
+static const char *const format_names[R3D_FORMAT_COUNT] = {
+	[R3D_FORMAT_RGBA] = "RGBA", [R3D_FORMAT_BGRA] = "BGRA", [R3D_FORMAT_RGBX] = "RGBx",
+	[R3D_FORMAT_BGRX] = "BGRx", [R3D_FORMAT_NV12] = "NV12", [R3D_FORMAT_I420] = "I420",
+};
+
+const char *r3d_pixel_format_name(enum r3d_pixel_format fmt)
+{
+	return (unsigned)fmt < R3D_FORMAT_COUNT ? format_names[fmt] : "?";
+}
+
+int r3d_pixel_format_bpp(enum r3d_pixel_format fmt)
+{
+	switch (fmt) {
+	case R3D_FORMAT_RGBA:
+	case R3D_FORMAT_BGRA:
+	case R3D_FORMAT_RGBX:
+	case R3D_FORMAT_BGRX:
+		return 4;
+	default:
+		return 0;
+	}
+}
+
+bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out)
+{
+	for (int i = 0; name && i < R3D_FORMAT_COUNT; i++) {
+		if (strcasecmp(name, format_names[i]) == 0) {
+			*out = (enum r3d_pixel_format)i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int align4(int v)
+{
+	return (v + 3) & ~3;
+}
+
+bool r3d_raw_frame_alloc(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height)
+{
+	int strides[R3D_FRAME_MAX_PLANES] = { 0 };
+	size_t offsets[R3D_FRAME_MAX_PLANES] = { 0 };
+	int n_planes;
+	size_t size;
+
+	if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+		return false;
+	int cw = (width + 1) / 2, ch = (height + 1) / 2;
+	switch (fmt) {
+	case R3D_FORMAT_NV12:
+		n_planes = 2;
+		strides[0] = align4(width);
+		strides[1] = align4(cw * 2);
+		offsets[1] = (size_t)strides[0] * (size_t)height;
+		size = offsets[1] + (size_t)strides[1] * (size_t)ch;
+		break;
+	case R3D_FORMAT_I420:
+		n_planes = 3;
+		strides[0] = align4(width);
+		strides[1] = strides[2] = align4(cw);
+		offsets[1] = (size_t)strides[0] * (size_t)height;
+		offsets[2] = offsets[1] + (size_t)strides[1] * (size_t)ch;
+		size = offsets[2] + (size_t)strides[2] * (size_t)ch;
+		break;
+	default:
+		if (r3d_pixel_format_bpp(fmt) != 4)
+			return false;
+		n_planes = 1;
+		strides[0] = width * 4;
+		size = (size_t)strides[0] * (size_t)height;
+		break;
+	}
+	if (!frame->storage || frame->capacity < size) {
+		uint8_t *mem = malloc(size);
+		if (!mem)
+			return false;
+		free(frame->storage);
+		frame->storage = mem;
+		frame->capacity = size;
+	}
+	frame->format = fmt;
+	frame->width = width;
+	frame->height = height;
+	frame->n_planes = n_planes;
+	frame->size = size;
+	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
+		frame->planes[i] = i < n_planes ? frame->storage + offsets[i] : NULL;
+		frame->strides[i] = i < n_planes ? strides[i] : 0;
+	}
+	return true;
+}
+
+void r3d_raw_frame_finish(struct r3d_raw_frame *frame)
+{
+	if (!frame)
+		return;
+	free(frame->storage);
+	memset(frame, 0, sizeof(*frame));
+}
+
+struct r3d_rect r3d_rect_union(struct r3d_rect a, struct r3d_rect b)
+{
+	if (r3d_rect_empty(a))
+		return b;
+	if (r3d_rect_empty(b))
+		return a;
+	int x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
+	int x1 = a.x + a.width > b.x + b.width ? a.x + a.width : b.x + b.width;
+	int y1 = a.y + a.height > b.y + b.height ? a.y + a.height : b.y + b.height;
+	return (struct r3d_rect){ x0, y0, x1 - x0, y1 - y0 };
+}
+
+struct r3d_rect r3d_rect_clip(struct r3d_rect r, int width, int height)
+{
+	int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
+	int x1 = r.x + r.width > width ? width : r.x + r.width;
+	int y1 = r.y + r.height > height ? height : r.y + r.height;
+	if (x1 <= x0 || y1 <= y0)
+		return (struct r3d_rect){ 0, 0, 0, 0 };
+	return (struct r3d_rect){ x0, y0, x1 - x0, y1 - y0 };
+}

@@ -1,0 +1,492 @@
+/*
+ * The stream: one frame source (pure logic) under a mutex, extraction on
+ * the owner thread in dispatch(), one encoder thread fed through a single
+ * slot. Only one raw frame buffer exists: the frame source keeps the encoder
+ * "busy" from begin_extract until the encoder has copied the frame, so the
+ * owner never writes the buffer while the encoder reads it.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote3d/extractor.h"
+#include "remote3d/frame-source.h"
+#include "remote3d/log.h"
+#include "remote3d/stream.h"
+
+#define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
+
+struct r3d_stream {
+	struct r3d_stream_config cfg;
+	const struct r3d_clock *clock;
+	char *encoder_name;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond; /* CLOCK_MONOTONIC */
+	pthread_t thread;
+	bool thread_started;
+
+	/* under lock */
+	struct r3d_frame_source fs;
+	bool slot_full;
+	struct r3d_frame_ticket slot;
+	bool quit;
+	uint64_t pace_deadline_us; /* real monotonic time; 0 = none */
+	unsigned bitrate_kbps;
+	bool bitrate_changed;
+	struct r3d_stats_window win[R3D_STAGE_COUNT];
+	struct r3d_stats extra; /* the counters not in the frame source */
+
+	/* owner thread */
+	struct r3d_source source;
+	struct r3d_extractor *ext_gl, *ext_cpu;
+	struct r3d_raw_frame frame; /* see the top comment */
+
+	/* encoder thread (created in create() so errors surface there) */
+	struct r3d_encoder *enc;
+	int enc_width, enc_height;
+	enum r3d_pixel_format enc_format;
+};
+
+static void call_wakeup(struct r3d_stream *s)
+{
+	if (s->cfg.wakeup)
+		s->cfg.wakeup(s->cfg.opaque);
+}
+
+static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum r3d_pixel_format fmt,
+					unsigned kbps, char **error)
+{
+	struct r3d_encoder_config ec = {
+		.name = s->encoder_name,
+		.width = w,
+		.height = h,
+		.fps = s->cfg.max_fps ? s->cfg.max_fps : 60,
+		.bitrate_kbps = kbps,
+		.format = fmt,
+		.clock = s->clock,
+	};
+	return r3d_encoder_create(&ec, error);
+}
+
+/* ---- encoder thread ---- */
+
+static bool ensure_encoder(struct r3d_stream *s, const struct r3d_raw_frame *f, unsigned kbps)
+{
+	if (s->enc && s->enc_width == f->width && s->enc_height == f->height && s->enc_format == f->format)
+		return true;
+	char *error = NULL;
+	r3d_encoder_destroy(s->enc);
+	s->enc = make_encoder(s, f->width, f->height, f->format, kbps, &error);
+	if (!s->enc) {
+		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "cannot create the encoder");
+		free(error);
+		return false;
+	}
+	s->enc_width = f->width;
+	s->enc_height = f->height;
+	s->enc_format = f->format;
+	return true;
+}
+
+static void record_frame_stats(struct r3d_stream *s, const struct r3d_frame_timing *t)
+{
+	if (t->extract_start_us >= t->dirty_us)
+		r3d_stats_window_add(&s->win[R3D_STAGE_WAIT], t->extract_start_us - t->dirty_us);
+	if (t->encoded_us >= t->extracted_us)
+		r3d_stats_window_add(&s->win[R3D_STAGE_ENCODE], t->encoded_us - t->extracted_us);
+	if (t->handed_us >= t->encoded_us)
+		r3d_stats_window_add(&s->win[R3D_STAGE_HANDOFF], t->handed_us - t->encoded_us);
+	if (t->handed_us >= t->dirty_us)
+		r3d_stats_window_add(&s->win[R3D_STAGE_TOTAL], t->handed_us - t->dirty_us);
+}
+
+static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, unsigned kbps, bool bitrate_changed)
+{
+	char *error = NULL;
+	struct r3d_access_unit *au = NULL;
+	bool fresh = !s->enc || s->enc_width != s->frame.width || s->enc_height != s->frame.height ||
+		     s->enc_format != s->frame.format;
+
+	if (ensure_encoder(s, &s->frame, kbps)) {
+		if (bitrate_changed && !fresh)
+			r3d_encoder_set_bitrate(s->enc, kbps);
+		if (t->keyframe)
+			r3d_encoder_force_keyframe(s->enc);
+		au = r3d_encoder_encode(s->enc, &s->frame, &t->timing, &error);
+		if (!au) {
+			r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "encode failed");
+			free(error);
+			/* a broken pipeline: start over with a new one next time */
+			r3d_encoder_destroy(s->enc);
+			s->enc = NULL;
+		}
+	}
+
+	pthread_mutex_lock(&s->lock);
+	if (!au) {
+		r3d_frame_source_encode_failed(&s->fs, &t->timing);
+		pthread_mutex_unlock(&s->lock);
+		call_wakeup(s); /* the sink still has room */
+		return;
+	}
+	r3d_frame_source_encoded(&s->fs, &au->timing);
+	if (au->keyframe)
+		s->extra.keyframes++;
+	pthread_mutex_unlock(&s->lock);
+
+	struct r3d_frame_timing timing;
+	size_t size = au->size;
+	au->timing.handed_us = r3d_clock_now(s->clock);
+	timing = au->timing;
+	if (s->cfg.on_access_unit)
+		s->cfg.on_access_unit(s->cfg.opaque, au); /* ownership passes */
+	else
+		r3d_access_unit_free(au);
+
+	pthread_mutex_lock(&s->lock);
+	r3d_frame_source_handed(&s->fs, &timing);
+	s->extra.bytes += size;
+	record_frame_stats(s, &timing);
+	bool go = r3d_frame_source_should_extract(&s->fs, NULL);
+	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
+}
+
+static void *encoder_thread(void *opaque)
+{
+	struct r3d_stream *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->quit) {
+		if (s->slot_full) {
+			struct r3d_frame_ticket t = s->slot;
+			unsigned kbps = s->bitrate_kbps;
+			bool changed = s->bitrate_changed;
+			s->bitrate_changed = false;
+			pthread_mutex_unlock(&s->lock);
+			encode_slot(s, &t, kbps, changed);
+			pthread_mutex_lock(&s->lock);
+			s->slot_full = false;
+			continue;
+		}
+		if (s->pace_deadline_us) {
+			uint64_t now = r3d_time_us();
+			if (now >= s->pace_deadline_us) {
+				s->pace_deadline_us = 0;
+				pthread_mutex_unlock(&s->lock);
+				call_wakeup(s);
+				pthread_mutex_lock(&s->lock);
+				continue;
+			}
+			struct timespec ts = { .tv_sec = (time_t)(s->pace_deadline_us / 1000000u),
+					       .tv_nsec = (long)(s->pace_deadline_us % 1000000u) * 1000 };
+			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+		} else {
+			pthread_cond_wait(&s->cond, &s->lock);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+/* ---- life cycle ---- */
+
+struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char **error)
+{
+	struct r3d_stream *s;
+	pthread_condattr_t ca;
+
+	if (!cfg || cfg->width < 0 || cfg->height < 0 || cfg->width > 8192 || cfg->height > 8192) {
+		r3d_set_error(error, "stream: bad size %dx%d (1..8192)", cfg ? cfg->width : 0,
+			      cfg ? cfg->height : 0);
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		r3d_set_error(error, "stream: out of memory");
+		return NULL;
+	}
+	s->cfg = *cfg;
+	s->clock = cfg->clock ? cfg->clock : r3d_clock_monotonic();
+	s->cfg.clock = s->clock;
+	s->encoder_name = strdup(cfg->encoder && *cfg->encoder ? cfg->encoder : "auto");
+	s->cfg.encoder = s->encoder_name;
+	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
+	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
+					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
+	struct r3d_frame_source_config fc = { .width = w, .height = h, .max_fps = cfg->max_fps, .clock = s->clock };
+	r3d_frame_source_init(&s->fs, &fc);
+	if (!s->encoder_name || pthread_mutex_init(&s->lock, NULL)) {
+		r3d_set_error(error, "stream: out of memory");
+		free(s->encoder_name);
+		free(s);
+		return NULL;
+	}
+	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&s->cond, &ca)) {
+		r3d_set_error(error, "stream: cannot make a condition variable");
+		pthread_mutex_destroy(&s->lock);
+		free(s->encoder_name);
+		free(s);
+		return NULL;
+	}
+	pthread_condattr_destroy(&ca);
+
+	/* the encoder now, so that a bad name or a missing element is an
+	 * error of create, not a log line at the first frame */
+	s->enc = make_encoder(s, w, h, STREAM_FORMAT, s->bitrate_kbps, error);
+	if (!s->enc)
+		goto fail;
+	s->enc_width = w;
+	s->enc_height = h;
+	s->enc_format = STREAM_FORMAT;
+	int rc = pthread_create(&s->thread, NULL, encoder_thread, s);
+	if (rc) {
+		r3d_set_error(error, "stream: cannot start the encoder thread: %s", strerror(rc));
+		goto fail;
+	}
+	s->thread_started = true;
+	return s;
+fail:
+	r3d_stream_destroy(s);
+	return NULL;
+}
+
+void r3d_stream_destroy(struct r3d_stream *s)
+{
+	if (!s)
+		return;
+	if (s->thread_started) {
+		pthread_mutex_lock(&s->lock);
+		s->quit = true;
+		pthread_cond_broadcast(&s->cond);
+		pthread_mutex_unlock(&s->lock);
+		pthread_join(s->thread, NULL);
+	}
+	r3d_encoder_destroy(s->enc);
+	r3d_extractor_destroy(s->ext_gl); /* owner thread, its GL context current */
+	r3d_extractor_destroy(s->ext_cpu);
+	r3d_raw_frame_finish(&s->frame);
+	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->lock);
+	free(s->encoder_name);
+	free(s);
+}
+
+const char *r3d_stream_encoder_name(struct r3d_stream *s)
+{
+	/* the name of the backend chosen at create time ("auto" resolved) */
+	return s && s->enc ? r3d_encoder_name(s->enc) : NULL;
+}
+
+/* ---- owner thread ---- */
+
+static bool set_source(struct r3d_stream *s, const struct r3d_source *src)
+{
+	if (src->width <= 0 || src->height <= 0 || src->width > 8192 || src->height > 8192) {
+		r3d_log(R3D_LOG_ERROR, "stream: bad source size %dx%d", src->width, src->height);
+		return false;
+	}
+	pthread_mutex_lock(&s->lock);
+	if (src->width != s->fs.cfg.width || src->height != s->fs.cfg.height)
+		r3d_frame_source_resize(&s->fs, src->width, src->height);
+	pthread_mutex_unlock(&s->lock);
+	s->source = *src;
+	return true;
+}
+
+bool r3d_stream_set_source_gl(struct r3d_stream *s, unsigned texture, int width, int height, bool y0_top)
+{
+	if (!s || !texture)
+		return false;
+	struct r3d_source src = { .kind = R3D_SOURCE_GL_TEXTURE, .width = width, .height = height };
+	src.u.gl.texture = texture;
+	src.u.gl.y0_top = y0_top;
+	return set_source(s, &src);
+}
+
+bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int width, int height, int stride,
+			       enum r3d_pixel_format fmt)
+{
+	if (!s || !pixels || r3d_pixel_format_bpp(fmt) != 4 || stride < width * 4)
+		return false;
+	struct r3d_source src = { .kind = R3D_SOURCE_CPU, .width = width, .height = height };
+	src.u.cpu.pixels = pixels;
+	src.u.cpu.stride = stride;
+	src.u.cpu.format = fmt;
+	return set_source(s, &src);
+}
+
+void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
+{
+	if (!s)
+		return;
+	uint64_t t0 = r3d_time_us();
+	pthread_mutex_lock(&s->lock);
+	bool go = r3d_frame_source_mark_dirty(&s->fs, damage);
+	r3d_stats_window_add(&s->win[R3D_STAGE_MARK], r3d_time_us() - t0);
+	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
+}
+
+static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
+{
+	switch (s->source.kind) {
+	case R3D_SOURCE_GL_TEXTURE:
+		if (!s->ext_gl)
+			s->ext_gl = r3d_extractor_create_gl(STREAM_FORMAT, error);
+		return s->ext_gl;
+	case R3D_SOURCE_CPU: {
+		/* keep the source's own channel order: a plain copy */
+		enum r3d_pixel_format f = s->source.u.cpu.format;
+		if (s->ext_cpu && s->ext_cpu->out_format != f) {
+			r3d_extractor_destroy(s->ext_cpu);
+			s->ext_cpu = NULL;
+		}
+		if (!s->ext_cpu)
+			s->ext_cpu = r3d_extractor_create_cpu(f, error);
+		return s->ext_cpu;
+	}
+	default:
+		r3d_set_error(error, "stream: no source set");
+		return NULL;
+	}
+}
+
+void r3d_stream_dispatch(struct r3d_stream *s)
+{
+	struct r3d_frame_ticket t;
+	uint64_t wait_us = 0;
+	char *error = NULL;
+
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (s->source.kind == R3D_SOURCE_NONE ||
+	    !r3d_frame_source_begin_extract(&s->fs, &t)) {
+		if (!r3d_frame_source_should_extract(&s->fs, &wait_us) && wait_us) {
+			/* held back by max_fps: the encoder thread wakes us up */
+			s->pace_deadline_us = r3d_time_us() + wait_us;
+			pthread_cond_broadcast(&s->cond);
+		}
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	pthread_mutex_unlock(&s->lock);
+
+	/* the readback, without the lock: sink feedback must not wait for it */
+	struct r3d_extractor *ext = extractor_for(s, &error);
+	bool ok = ext && r3d_extractor_extract(ext, &s->source, &s->frame, &error);
+
+	pthread_mutex_lock(&s->lock);
+	if (!ok) {
+		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "extraction failed");
+		free(error);
+		r3d_frame_source_extract_failed(&s->fs, &t);
+		pthread_mutex_unlock(&s->lock);
+		return;
+	}
+	r3d_frame_source_extracted(&s->fs, &t);
+	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t.timing.extracted_us - t.timing.extract_start_us);
+	s->extra.readback_bytes += s->frame.size;
+	s->slot = t;
+	s->slot_full = true;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- any thread ---- */
+
+void r3d_stream_sink_ready(struct r3d_stream *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	bool go = r3d_frame_source_sink_ready(&s->fs);
+	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
+}
+
+void r3d_stream_sink_gone(struct r3d_stream *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	r3d_frame_source_sink_gone(&s->fs);
+	pthread_mutex_unlock(&s->lock);
+}
+
+void r3d_stream_request_keyframe(struct r3d_stream *s)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->extra.keyframe_requests++;
+	bool go = r3d_frame_source_request_keyframe(&s->fs);
+	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
+}
+
+void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->extra.client_frames = frames;
+	s->extra.client_drops = drops;
+	s->extra.client_margin_ms = margin_ms;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->extra.queue_frames = frames;
+	s->extra.queue_bytes = bytes;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps)
+{
+	if (!s || !kbps)
+		return;
+	pthread_mutex_lock(&s->lock);
+	if (kbps != s->bitrate_kbps) {
+		s->bitrate_kbps = kbps;
+		s->bitrate_changed = true; /* applied by the encoder thread before its next frame */
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
+{
+	struct r3d_frame_counters c;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	*out = s->extra;
+	r3d_frame_source_get_counters(&s->fs, &c);
+	out->marked = c.marked;
+	out->extracted = c.extracted;
+	out->encoded = c.encoded;
+	out->dropped = c.dropped;
+	out->handed = c.handed;
+	out->refreshes = c.refreshes;
+	out->partial_damage = c.partial_damage;
+	out->extract_errors = c.extract_errors;
+	out->encode_errors = c.encode_errors;
+	out->bitrate_kbps = s->bitrate_kbps;
+	for (int i = 0; i < R3D_STAGE_COUNT; i++)
+		r3d_stats_window_summary(&s->win[i], &out->stage[i]);
+	pthread_mutex_unlock(&s->lock);
+}
