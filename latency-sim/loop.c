@@ -1,0 +1,260 @@
+/*
+ * latency-sim — the event loop (see loop.h).
+ */
+#include "loop.h"
+#include "options.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define STATS_PERIOD_US 1000000ull
+#define STOP_GRACE_US 3000000ull
+
+static const char *dir_name[2] = { "up", "down" };
+
+struct interval {
+	struct r3d_link_stats last;
+	uint64_t delay_max_us;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t r3d_ls_now_us(void)
+{
+	return now_ns() / 1000;
+}
+
+static int64_t wall_offset_us(void)
+{
+	struct timespec rt;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	return (int64_t)rt.tv_sec * 1000000 + rt.tv_nsec / 1000 -
+	       (int64_t)r3d_ls_now_us();
+}
+
+static void deliver(struct r3d_ls_loop *l, struct interval *iv, uint64_t now,
+		    int64_t wall_offset)
+{
+	for (int d = 0; d < 2; d++) {
+		struct r3d_link_packet *pkt;
+		int out = l->tun[d == R3D_LS_UP ? 1 : 0];
+
+		while ((pkt = r3d_link_dequeue(l->link[d], now))) {
+			/* a tun write only fails if the device is gone or the
+			 * packet is malformed; either way it is dropped */
+			if (write(out, pkt->data, pkt->len) < 0 && errno == EIO)
+				fprintf(stderr, "latency-sim: %s write: %s\n",
+					dir_name[d], strerror(errno));
+			uint64_t delay = pkt->exit_us - pkt->enter_us;
+			if (delay > iv[d].delay_max_us)
+				iv[d].delay_max_us = delay;
+			r3d_ls_pcap_write(l->pcap[d], d, pkt, wall_offset);
+			r3d_link_packet_free(l->link[d], pkt);
+		}
+	}
+}
+
+static void read_tun(struct r3d_ls_loop *l, int d, uint64_t now)
+{
+	int in = l->tun[d == R3D_LS_UP ? 0 : 1];
+
+	for (int n = 0; n < 64; n++) {
+		struct r3d_link_packet *pkt = r3d_link_packet_new(l->link[d]);
+		if (!pkt)
+			return;
+		ssize_t r = read(in, pkt->data, l->mtu);
+		if (r <= 0) {
+			r3d_link_packet_free(l->link[d], pkt);
+			return;
+		}
+		pkt->len = (size_t)r;
+		r3d_link_enqueue(l->link[d], pkt, now);
+	}
+}
+
+static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
+			uint64_t now, bool final)
+{
+	struct r3d_link_stats s[2];
+	double t = (double)(now - l->start_us) / 1e6;
+
+	if (l->stats)
+		fprintf(l->stats, "{\"t\":%.3f%s", t,
+			final ? ",\"final\":true" : "");
+	for (int d = 0; d < 2; d++) {
+		r3d_link_get_stats(l->link[d], now, &s[d]);
+		uint64_t pkts = s[d].out_packets - iv[d].last.out_packets;
+		uint64_t bytes = s[d].out_bytes - iv[d].last.out_bytes;
+		double dt = (double)STATS_PERIOD_US / 1e6;
+		double avg = pkts ? (double)(s[d].delay_sum_us -
+					     iv[d].last.delay_sum_us) / (double)pkts / 1e3 : 0;
+		double bps = (double)bytes * 8 / dt;
+		if (!l->quiet && !final)
+			fprintf(stderr, "%s%s %7.3f Mbit/s q %4llu pkt %7llu B "
+				"drop q %llu loss %llu delay %.2f/%.2f ms%s",
+				d ? " | " : "latency-sim: ", dir_name[d], bps / 1e6,
+				(unsigned long long)s[d].queue_packets,
+				(unsigned long long)s[d].queue_bytes,
+				(unsigned long long)s[d].drop_queue_packets,
+				(unsigned long long)s[d].drop_loss_packets, avg,
+				(double)iv[d].delay_max_us / 1e3, d ? "\n" : "");
+		if (l->stats)
+			fprintf(l->stats, ",\"%s\":{\"in_packets\":%llu,"
+				"\"out_packets\":%llu,\"out_bytes\":%llu,"
+				"\"throughput_bps\":%.0f,\"rate_bps\":%llu,"
+				"\"queue_bytes\":%llu,\"queue_packets\":%llu,"
+				"\"drop_queue\":%llu,\"drop_loss\":%llu,"
+				"\"delay_avg_ms\":%.3f,\"delay_max_ms\":%.3f}",
+				dir_name[d], (unsigned long long)s[d].in_packets,
+				(unsigned long long)s[d].out_packets,
+				(unsigned long long)s[d].out_bytes, bps,
+				(unsigned long long)r3d_link_rate_at(l->link[d], now),
+				(unsigned long long)s[d].queue_bytes,
+				(unsigned long long)s[d].queue_packets,
+				(unsigned long long)s[d].drop_queue_packets,
+				(unsigned long long)s[d].drop_loss_packets, avg,
+				(double)iv[d].delay_max_us / 1e3);
+		iv[d].last = s[d];
+		iv[d].delay_max_us = 0;
+	}
+	if (l->stats) {
+		fputs("}\n", l->stats);
+		fflush(l->stats);
+	}
+}
+
+static int exit_status(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+int r3d_ls_loop_run(struct r3d_ls_loop *l)
+{
+	struct interval iv[2];
+	struct epoll_event ev;
+	sigset_t mask;
+	int ep, sfd, ret = 1;
+	bool stopping = false;
+	uint64_t stop_at = 0, next_stats;
+	int64_t wall_offset = wall_offset_us();
+
+	memset(iv, 0, sizeof(iv));
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0) {
+		perror("latency-sim: signalfd");
+		return 1;
+	}
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	if (ep < 0) {
+		perror("latency-sim: epoll_create1");
+		goto out_sfd;
+	}
+	for (int i = 0; i < 3; i++) {
+		int fd = i < 2 ? l->tun[i] : sfd;
+		ev.events = EPOLLIN;
+		ev.data.u32 = (uint32_t)i;
+		if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			perror("latency-sim: epoll_ctl");
+			goto out_ep;
+		}
+	}
+	next_stats = l->start_us + STATS_PERIOD_US;
+	for (;;) {
+		uint64_t ns = now_ns(), now = ns / 1000;
+		deliver(l, iv, now, wall_offset);
+		if (now >= next_stats) {
+			print_stats(l, iv, now, false);
+			next_stats += STATS_PERIOD_US;
+			if (next_stats <= now)
+				next_stats = now + STATS_PERIOD_US;
+		}
+		if (stopping && now >= stop_at) {
+			kill(l->child, SIGKILL);
+			stop_at = now + STOP_GRACE_US;
+		}
+		uint64_t deadline = next_stats;
+		for (int d = 0; d < 2; d++) {
+			uint64_t t = r3d_link_next_deadline(l->link[d], now);
+			if (t < deadline)
+				deadline = t;
+		}
+		if (stopping && stop_at < deadline)
+			deadline = stop_at;
+		uint64_t wait_ns = deadline * 1000 > ns ? deadline * 1000 - ns : 0;
+		struct timespec ts = {
+			.tv_sec = (time_t)(wait_ns / 1000000000ull),
+			.tv_nsec = (long)(wait_ns % 1000000000ull),
+		};
+		struct epoll_event events[4];
+		int n = epoll_pwait2(ep, events, 4, &ts, NULL);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			perror("latency-sim: epoll_pwait2");
+			goto out_ep;
+		}
+		now = r3d_ls_now_us();
+		for (int i = 0; i < n; i++) {
+			uint32_t id = events[i].data.u32;
+			if (id < 2) {
+				/* tun[0] (A) feeds up, tun[1] (B) feeds down */
+				read_tun(l, id == 0 ? R3D_LS_UP : R3D_LS_DOWN, now);
+				continue;
+			}
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGCHLD) {
+					int status;
+					pid_t p;
+					while ((p = waitpid(-1, &status, WNOHANG)) > 0) {
+						if (p == l->child) {
+							ret = stopping ? 0 : exit_status(status);
+							goto done;
+						}
+					}
+					continue;
+				}
+				if (!l->child) {
+					ret = 0;
+					goto done;
+				}
+				if (!stopping) {
+					/* let COMMAND close its connections over the link */
+					kill(l->child, (int)si.ssi_signo);
+					stopping = true;
+					stop_at = now + STOP_GRACE_US;
+				}
+			}
+		}
+	}
+done:
+	print_stats(l, iv, r3d_ls_now_us(), true);
+out_ep:
+	close(ep);
+out_sfd:
+	close(sfd);
+	return ret;
+}

@@ -1,0 +1,332 @@
+/*
+ * Unit tests of the link scheduling (link.c) on a fake clock: every
+ * expected time is computed from the configuration, to the microsecond.
+ */
+#include "link.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures;
+
+#define CHECK(cond, ...)                                                  \
+	do {                                                              \
+		if (!(cond)) {                                            \
+			fprintf(stderr, "%s:%d: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                     \
+			fputc('\n', stderr);                              \
+			failures++;                                       \
+		}                                                         \
+	} while (0)
+
+#define T0 1000000000ull /* arbitrary start time */
+
+static struct r3d_link *mk(const struct r3d_link_config *c)
+{
+	struct r3d_link *l = r3d_link_create(c, 1500, 42, T0);
+	if (!l) {
+		fprintf(stderr, "r3d_link_create failed\n");
+		exit(1);
+	}
+	return l;
+}
+
+static bool put(struct r3d_link *l, size_t len, uint64_t now)
+{
+	struct r3d_link_packet *p = r3d_link_packet_new(l);
+	p->len = len;
+	memset(p->data, 0, len);
+	return r3d_link_enqueue(l, p, now);
+}
+
+/* Runs the link until empty, stepping to each deadline like the event
+ * loop does; stores exit times. Returns the number of packets out. */
+static size_t drain(struct r3d_link *l, uint64_t now, uint64_t *exits,
+		    size_t max)
+{
+	size_t n = 0;
+	for (;;) {
+		struct r3d_link_packet *p;
+		while ((p = r3d_link_dequeue(l, now))) {
+			if (n < max)
+				exits[n] = p->exit_us;
+			n++;
+			r3d_link_packet_free(l, p);
+		}
+		uint64_t next = r3d_link_next_deadline(l, now);
+		if (next == R3D_LINK_NEVER)
+			return n;
+		now = next;
+	}
+}
+
+static void test_delay_only_is_exact(void)
+{
+	struct r3d_link_config c = { .delay_us = 20000 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[1];
+
+	put(l, 100, T0 + 5);
+	CHECK(r3d_link_next_deadline(l, T0 + 5) == T0 + 20005, "deadline");
+	CHECK(r3d_link_dequeue(l, T0 + 20004) == NULL, "left early");
+	CHECK(drain(l, T0 + 20005, ex, 1) == 1 && ex[0] == T0 + 20005, "exit");
+	r3d_link_destroy(l);
+}
+
+static void test_rate_paces_with_overhead(void)
+{
+	/* 1000 + 18 bytes at 8 Mbit/s = 1018 us each */
+	struct r3d_link_config c = {
+		.delay_us = 10000, .rate_bps = 8000000, .overhead_bytes = 18,
+	};
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[10];
+
+	for (int i = 0; i < 10; i++)
+		CHECK(put(l, 1000, T0), "queued");
+	CHECK(drain(l, T0, ex, 10) == 10, "count");
+	for (int i = 0; i < 10; i++)
+		CHECK(ex[i] == T0 + (uint64_t)(i + 1) * 1018 + 10000,
+		      "packet %d exit %llu", i, (unsigned long long)(ex[i] - T0));
+	r3d_link_destroy(l);
+}
+
+static void test_queue_limits_drop_tail(void)
+{
+	struct r3d_link_config c = { .rate_bps = 1000000, .queue_packets = 5 };
+	struct r3d_link *l = mk(&c);
+	struct r3d_link_stats s;
+	int ok = 0;
+
+	for (int i = 0; i < 8; i++)
+		ok += put(l, 1000, T0);
+	CHECK(ok == 5, "packet limit kept %d", ok);
+	r3d_link_get_stats(l, T0, &s);
+	CHECK(s.queue_packets == 5 && s.queue_bytes == 5000, "queue %llu",
+	      (unsigned long long)s.queue_packets);
+	CHECK(s.drop_queue_packets == 3, "drops");
+	r3d_link_destroy(l);
+
+	/* bytes: 3000 bytes hold two 1400-byte packets, not three */
+	struct r3d_link_config cb = { .rate_bps = 1000000, .queue_bytes = 3000,
+				      .overhead_bytes = 18 };
+	l = mk(&cb);
+	CHECK(put(l, 1400, T0) && put(l, 1400, T0) && !put(l, 1400, T0),
+	      "byte limit");
+	/* once the first left the wire (1418 bytes at 1 Mbit/s = 11344 us)
+	 * there is room again */
+	CHECK(!put(l, 1400, T0 + 11343), "still full");
+	CHECK(put(l, 1400, T0 + 11344), "room after serialisation");
+	r3d_link_destroy(l);
+}
+
+static void test_random_loss_rate(void)
+{
+	struct r3d_link_config c = { .loss = 0.10 };
+	struct r3d_link *l = mk(&c);
+	size_t out = 0, n = 100000;
+
+	for (size_t i = 0; i < n; i++) {
+		put(l, 100, T0 + i);
+		struct r3d_link_packet *p;
+		while ((p = r3d_link_dequeue(l, T0 + i))) {
+			out++;
+			r3d_link_packet_free(l, p);
+		}
+	}
+	double loss = 1.0 - (double)out / (double)n;
+	CHECK(fabs(loss - 0.10) < 0.005, "loss %.4f", loss);
+	r3d_link_destroy(l);
+}
+
+static void test_gilbert_elliott_bursts(void)
+{
+	/* p = 2%, r = 20%, all lost in bad: loss = p/(p+r) = 9.1%,
+	 * mean burst = 1/r = 5 packets */
+	struct r3d_link_config c = { .ge_p = 0.02, .ge_r = 0.20,
+				     .ge_bad_loss = 1.0 };
+	struct r3d_link *l = mk(&c);
+	size_t n = 200000, lost = 0, bursts = 0;
+	bool prev_lost = false;
+
+	for (size_t i = 0; i < n; i++) {
+		put(l, 100, T0 + i);
+		struct r3d_link_packet *p = r3d_link_dequeue(l, T0 + i);
+		bool is_lost = p == NULL;
+		r3d_link_packet_free(l, p);
+		lost += is_lost;
+		bursts += is_lost && !prev_lost;
+		prev_lost = is_lost;
+	}
+	double loss = (double)lost / (double)n;
+	double burst = (double)lost / (double)bursts;
+	CHECK(fabs(loss - 0.02 / 0.22) < 0.01, "loss %.4f", loss);
+	CHECK(fabs(burst - 5.0) < 0.5, "mean burst %.2f", burst);
+	r3d_link_destroy(l);
+}
+
+static void test_schedule_step_integrates_rate(void)
+{
+	/* 8 Mbit/s then 80 Mbit/s at 1 s; a 1000-byte packet that starts
+	 * 500 us before the step sends 4000 bits before it and 4000 after
+	 * (50 us) */
+	struct r3d_rate_step st[] = { { 0, 8000000 }, { 1000000, 80000000 } };
+	struct r3d_link_config c = { .schedule = st, .schedule_len = 2 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[2];
+
+	put(l, 1000, T0 + 999500);
+	CHECK(drain(l, T0 + 999500, ex, 1) == 1 && ex[0] == T0 + 1000050,
+	      "exit %llu", (unsigned long long)(ex[0] - T0));
+	r3d_link_destroy(l);
+
+	/* repeating: 0s:8mbit,1s:0 (stalled)@2s: a packet at 1.5 s waits
+	 * for 2 s, then takes 1000 us */
+	struct r3d_rate_step st2[] = { { 0, 8000000 }, { 1000000, 0 } };
+	struct r3d_link_config c2 = { .schedule = st2, .schedule_len = 2,
+				      .schedule_period_us = 2000000 };
+	l = mk(&c2);
+	CHECK(r3d_link_rate_at(l, T0 + 1500000) == 0, "stalled");
+	CHECK(r3d_link_rate_at(l, T0 + 2100000) == 8000000, "repeated");
+	put(l, 1000, T0 + 1500000);
+	CHECK(drain(l, T0 + 1500000, ex, 1) == 1 && ex[0] == T0 + 2001000,
+	      "exit %llu", (unsigned long long)(ex[0] - T0));
+	r3d_link_destroy(l);
+}
+
+static void test_outage_holds_queue(void)
+{
+	struct r3d_link_config c = { .rate_bps = 8000000,
+				     .outage_start_us = 1000000,
+				     .outage_len_us = 500000 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[1];
+
+	CHECK(r3d_link_rate_at(l, T0 + 1200000) == 0, "outage rate");
+	put(l, 1000, T0 + 1200000);
+	CHECK(drain(l, T0 + 1200000, ex, 1) == 1 && ex[0] == T0 + 1501000,
+	      "exit %llu", (unsigned long long)(ex[0] - T0));
+	r3d_link_destroy(l);
+}
+
+static void test_mahimahi_trace(void)
+{
+	/* opportunities at 2, 2, 5 ms; repeats every 5 ms */
+	uint64_t tr[] = { 2, 2, 5 };
+	struct r3d_link_config c = { .trace_ms = tr, .trace_len = 3 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[5];
+
+	/* 500 + 1000 share the first 1500-byte slot; 1500 takes the second
+	 * at the same ms, the next the 5 ms one; a 3000-byte (over MTU-less
+	 * test max) is not used */
+	put(l, 482, T0);
+	put(l, 982, T0);
+	put(l, 1482, T0);
+	put(l, 1482, T0);
+	put(l, 1482, T0);
+	CHECK(drain(l, T0, ex, 5) == 5, "count");
+	CHECK(ex[0] == T0 + 2000 && ex[1] == T0 + 2000, "shared slot %llu %llu",
+	      (unsigned long long)(ex[0] - T0), (unsigned long long)(ex[1] - T0));
+	CHECK(ex[2] == T0 + 2000, "second slot %llu",
+	      (unsigned long long)(ex[2] - T0));
+	CHECK(ex[3] == T0 + 5000, "third slot %llu",
+	      (unsigned long long)(ex[3] - T0));
+	CHECK(ex[4] == T0 + 7000, "next period %llu",
+	      (unsigned long long)(ex[4] - T0));
+	r3d_link_destroy(l);
+}
+
+static void test_jitter_without_reordering(void)
+{
+	struct r3d_link_config c = { .delay_us = 20000, .jitter_us = 5000 };
+	struct r3d_link *l = mk(&c);
+	uint64_t prev = 0;
+	double sum = 0;
+	int n = 20000, inorder = 1;
+	uint64_t lo = UINT64_MAX, hi = 0;
+
+	/* packets 10 ms apart never catch up with each other */
+	for (int i = 0; i < n; i++) {
+		uint64_t t = T0 + (uint64_t)i * 10000;
+		put(l, 100, t);
+		uint64_t e[1];
+		drain(l, t, e, 1);
+		uint64_t d = e[0] - t;
+		sum += (double)d;
+		lo = d < lo ? d : lo;
+		hi = d > hi ? d : hi;
+		inorder &= e[0] >= prev;
+		prev = e[0];
+	}
+	CHECK(inorder, "order");
+	CHECK(fabs(sum / n - 20000) < 100, "mean %.1f", sum / n);
+	CHECK(lo >= 15000 && hi <= 25000 && lo < 15500 && hi > 24500,
+	      "uniform bounds %llu..%llu", (unsigned long long)lo,
+	      (unsigned long long)hi);
+	r3d_link_destroy(l);
+
+	/* back to back packets with jitter stay in order unless asked */
+	for (int reorder = 0; reorder < 2; reorder++) {
+		struct r3d_link_config cr = { .delay_us = 20000, .jitter_us = 5000,
+					      .jitter_dist = R3D_JITTER_NORMAL,
+					      .reorder = reorder };
+		int swaps = 0, got = 0, last = -1;
+		l = mk(&cr);
+		for (int i = 0; i < 1000; i++) {
+			struct r3d_link_packet *p = r3d_link_packet_new(l);
+			p->len = 100;
+			memcpy(p->data, &i, sizeof(i));
+			r3d_link_enqueue(l, p, T0 + (uint64_t)i * 100);
+		}
+		/* delivery order vs. sending order */
+		for (uint64_t now = T0; got < 1000;
+		     now = r3d_link_next_deadline(l, now)) {
+			struct r3d_link_packet *p;
+			while ((p = r3d_link_dequeue(l, now))) {
+				int seq;
+				memcpy(&seq, p->data, sizeof(seq));
+				swaps += seq < last;
+				last = seq;
+				got++;
+				r3d_link_packet_free(l, p);
+			}
+		}
+		CHECK(reorder ? swaps > 0 : swaps == 0, "reorder=%d swaps=%d",
+		      reorder, swaps);
+		r3d_link_destroy(l);
+	}
+}
+
+static void test_invalid_config_rejected(void)
+{
+	struct r3d_rate_step bad[] = { { 5, 1000 } };
+	struct r3d_link_config c1 = { .loss = 1.5 };
+	struct r3d_link_config c2 = { .schedule = bad, .schedule_len = 1 };
+	struct r3d_link_config c3 = { .outage_len_us = 10, .outage_period_us = 5 };
+
+	CHECK(!r3d_link_create(&c1, 1500, 1, 0), "loss > 1");
+	CHECK(!r3d_link_create(&c2, 1500, 1, 0), "schedule not at 0");
+	CHECK(!r3d_link_create(&c3, 1500, 1, 0), "outage longer than period");
+}
+
+int main(void)
+{
+	test_delay_only_is_exact();
+	test_rate_paces_with_overhead();
+	test_queue_limits_drop_tail();
+	test_random_loss_rate();
+	test_gilbert_elliott_bursts();
+	test_schedule_step_integrates_rate();
+	test_outage_holds_queue();
+	test_mahimahi_trace();
+	test_jitter_without_reordering();
+	test_invalid_config_rejected();
+	if (failures)
+		fprintf(stderr, "%d check(s) failed\n", failures);
+	else
+		printf("all link checks passed\n");
+	return failures ? 1 : 0;
+}
