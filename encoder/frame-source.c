@@ -145,7 +145,9 @@ void r3d_frame_source_extract_failed(struct r3d_frame_source *fs, struct r3d_fra
 		fs->sink_ready = true;
 	if (t->keyframe)
 		fs->keyframe_wanted = true;
-	if (!fs->pending) {
+	if (fs->pending) {
+		fs->counters.dropped++; /* a newer mark came meanwhile: that one goes */
+	} else {
 		/* put the frame back, with its damage: it is still the newest */
 		fs->pending = true;
 		fs->pending_dirty_us = t->timing.dirty_us;
