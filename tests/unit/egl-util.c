@@ -1,0 +1,3 @@
+/* placeholder */
+extern int r3d_egl_util_placeholder;
+int r3d_egl_util_placeholder;
