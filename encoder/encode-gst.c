@@ -460,7 +460,13 @@ static struct r3d_access_unit *sample_to_au(struct r3d_encoder *enc, GstSample *
 	au->keyframe = has_idr(map.data, map.size);
 	gst_buffer_unmap(buf, &map);
 
+	/* Encoders may shift timestamps (x264enc adds 1000 hours so that DTS
+	 * stays positive) and say so in the segment: the running time is
+	 * what we pushed. */
 	GstClockTime pts = GST_BUFFER_PTS(buf);
+	const GstSegment *seg = gst_sample_get_segment(sample);
+	if (seg && seg->format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID(pts))
+		pts = gst_segment_to_running_time(seg, GST_FORMAT_TIME, pts);
 	au->pts_us = GST_CLOCK_TIME_IS_VALID(pts) ? pts / 1000 : 0;
 	for (int i = 0; i < PENDING_MAX; i++) {
 		if (enc->pending[i].used && enc->pending[i].pts == pts) {
