@@ -449,6 +449,14 @@ int main(int argc, char **argv)
 	g_main_loop_run(c.loop);
 	g_source_remove(c.tick_id);
 
+	/* nothing stamped to dump: keep what the surface showed, to see why */
+	if (c.opt.png_dir && c.dumped == 0 && c.primary) {
+		char *path = g_strdup_printf("%s/last.png", c.opt.png_dir);
+		if (!r3d_png_write_xrgb(path, c.primary, c.width, c.height, c.stride))
+			fprintf(stderr, PROG ": warning: cannot write %s\n", path);
+		g_free(path);
+	}
+
 	struct r3d_client_report r = {
 		.uri = c.uri, .width = c.width, .height = c.height,
 		.updates = c.updates, .unstamped = c.unstamped,
