@@ -63,6 +63,7 @@ static void deliver(struct r3d_ls_loop *l, struct interval *iv, uint64_t now,
 			if (delay > iv[d].delay_max_us)
 				iv[d].delay_max_us = delay;
 			r3d_ls_pcap_write(l->pcap[d], d, pkt, wall_offset);
+			r3d_ls_pcap_write(l->pcap_both, d, pkt, wall_offset);
 			r3d_link_packet_free(l->link[d], pkt);
 		}
 	}

@@ -19,7 +19,8 @@
 struct r3d_ls_loop {
 	int tun[2];                 /* [0] namespace A, [1] namespace B */
 	struct r3d_link *link[2];   /* [R3D_LS_UP] A->B, [R3D_LS_DOWN] B->A */
-	struct r3d_ls_pcap *pcap[2];/* per direction, may be the same */
+	struct r3d_ls_pcap *pcap[2];/* per direction, or NULL */
+	struct r3d_ls_pcap *pcap_both;
 	FILE *stats;                /* JSON lines or NULL */
 	bool quiet;
 	pid_t child;                /* COMMAND or 0 */

@@ -205,22 +205,21 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.pcap_both) {
-		loop.pcap[0] = loop.pcap[1] = r3d_ls_pcap_open(o.pcap_both, 3);
-		if (!loop.pcap[0]) {
+		loop.pcap_both = r3d_ls_pcap_open(o.pcap_both, 3);
+		if (!loop.pcap_both) {
 			fprintf(stderr, "latency-sim: --pcap %s: %s\n", o.pcap_both,
 				strerror(errno));
 			goto out;
 		}
-	} else {
-		for (int d = 0; d < 2; d++) {
-			if (!o.pcap_dir[d])
-				continue;
-			loop.pcap[d] = r3d_ls_pcap_open(o.pcap_dir[d], 1u << d);
-			if (!loop.pcap[d]) {
-				fprintf(stderr, "latency-sim: pcap %s: %s\n",
-					o.pcap_dir[d], strerror(errno));
-				goto out;
-			}
+	}
+	for (int d = 0; d < 2; d++) {
+		if (!o.pcap_dir[d])
+			continue;
+		loop.pcap[d] = r3d_ls_pcap_open(o.pcap_dir[d], 1u << d);
+		if (!loop.pcap[d]) {
+			fprintf(stderr, "latency-sim: pcap %s: %s\n", o.pcap_dir[d],
+				strerror(errno));
+			goto out;
 		}
 	}
 	if (o.stats_path) {
@@ -263,8 +262,8 @@ int main(int argc, char **argv)
 out:
 	if (loop.stats)
 		fclose(loop.stats);
-	if (loop.pcap[1] != loop.pcap[0])
-		r3d_ls_pcap_close(loop.pcap[1]);
+	r3d_ls_pcap_close(loop.pcap_both);
+	r3d_ls_pcap_close(loop.pcap[1]);
 	r3d_ls_pcap_close(loop.pcap[0]);
 	for (int d = 0; d < 2; d++) {
 		r3d_link_destroy(loop.link[d]);
