@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest build test unit-test bench demo env clean
+.PHONY: all deps spice qemu guest build test unit-test bench bench-latency-sim demo env clean
 
 all: build
 
@@ -44,6 +44,10 @@ unit-test:
 
 bench: build
 	@tools/bench.sh
+
+# latency-sim vs. freddy77/latency (R3D_BASELINE_LATENCY=path/to/its binary)
+bench-latency-sim: build
+	@tools/bench-latency-sim.sh
 
 demo: build
 	@tools/demo.sh

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Benchmark of latency-sim (and, side by side, freddy77/latency when
+# R3D_BASELINE_LATENCY names its binary) at 10 and 50 Mbit/s, 20 ms delay:
+#   cpu      % of one core used by the emulator during a bulk TCP transfer
+#            (utime + stime from /proc/PID/stat over the transfer)
+#   delay    error of the one-way delay of 400 timestamped UDP probes
+#            (100 B payload, every 10 ms, idle link) against
+#            20 ms + serialisation of 146 wire bytes; mean, p99, max in ms
+#   rate     iperf3 TCP (cubic, 8 s after 2 s warm-up) receiver goodput
+#            against the payload ceiling rate * 1448 / (1500 + 18)
+# Both tools count 18 framing bytes per IP packet. Everything runs in
+# namespaces made here (r3dls<pid>...), never on the host's addresses.
+# Env: LATENCY_SIM, LATENCY_SIM_PROBE, R3D_BASELINE_LATENCY (optional),
+#      BENCH_RATES (default "10 50").
+set -uo pipefail
+cd "$(dirname "$0")/.."
+B=${R3D_MESON_DIR:-$PWD/_build/meson}
+LS=${LATENCY_SIM:-$B/latency-sim/latency-sim}
+PROBE=${LATENCY_SIM_PROBE:-$B/latency-sim/tests/latency-sim-probe}
+ANALYZE=$PWD/latency-sim/tests/analyze.py
+BASE=${R3D_BASELINE_LATENCY:-}
+RATES=${BENCH_RATES:-10 50}
+TMP=$(mktemp -d /tmp/r3dls-bench.XXXXXX)
+NA=r3dls$$ba NB=r3dls$$bb NL=r3dls$$bl
+PID=
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root for namespaces"; exit 77; }
+[ -c /dev/net/tun ] || { echo "SKIP: no /dev/net/tun"; exit 77; }
+for f in "$LS" "$PROBE"; do
+	[ -x "$f" ] || { echo "missing $f (make build)"; exit 1; }
+done
+command -v iperf3 >/dev/null || { echo "iperf3 missing"; exit 1; }
+
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null && wait "$PID" 2>/dev/null
+	for ns in $NA $NB $NL; do ip netns del $ns 2>/dev/null; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# measure TOOL RATE SRC_NS DST_NS DST_ADDR: prints one table row
+measure() {
+	local tool=$1 rate=$2 src=$3 dst=$4 addr=$5
+	local ser_ms
+	ser_ms=$(python3 -c "print((100 + 28 + 18) * 8 / ($rate * 1e6) * 1e3)")
+	# delay probes on the idle link
+	coproc RECV { ip netns exec "$dst" "$PROBE" recv 9922 1000 "$TMP/recv.log"; }
+	read -r _ <&"${RECV[0]}"
+	ip netns exec "$src" "$PROBE" send "$addr" 9922 0 400 100 10000
+	wait "$RECV_PID"
+	python3 "$ANALYZE" "$TMP/recv.log" 400 >"$TMP/delay.json"
+	# bulk TCP
+	ip netns exec "$dst" iperf3 -s -1 -p 9923 >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.5
+	local t0 c0 t1 c1
+	t0=$(date +%s.%N); c0=$(cpu_ticks "$PID")
+	ip netns exec "$src" iperf3 -c "$addr" -p 9923 -t 8 -O 2 -J >"$TMP/iperf.json" 2>&1
+	t1=$(date +%s.%N); c1=$(cpu_ticks "$PID")
+	wait $srv
+	python3 - "$tool" "$rate" "$ser_ms" "$TMP/delay.json" "$TMP/iperf.json" \
+		"$t0" "$t1" "$c0" "$c1" "$(getconf CLK_TCK)" <<'PY'
+import json, sys
+tool, rate, ser = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+d = json.load(open(sys.argv[4]))
+ip = json.load(open(sys.argv[5]))
+t0, t1, c0, c1, hz = map(float, sys.argv[6:11])
+cpu = (c1 - c0) / hz / (t1 - t0) * 100
+want = 20 + ser
+got = ip["end"]["sum_received"]["bits_per_second"] / 1e6
+ceiling = rate * 1448 / (1500 + 18)
+print("%-12s %4d Mbit/s  cpu %5.1f%%  delay err mean %+6.3f p99 %+6.3f max %+6.3f ms"
+      "  (%d/400 probes)  tcp %6.2f Mbit/s of %6.2f: %+5.2f%%" % (
+          tool, rate, cpu, d["delay_mean_ms"] - want, d["delay_p99_ms"] - want,
+          d["delay_max_ms"] - want, d["received"], got, ceiling,
+          (got / ceiling - 1) * 100))
+PY
+}
+
+echo "20 ms one-way delay each way, 18 framing bytes; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+for rate in $RATES; do
+	ip netns add $NA && ip netns add $NB || exit 1
+	ip netns exec $NA ip link set lo up
+	ip netns exec $NB ip link set lo up
+	"$LS" --quiet --netns-a $NA --netns-b $NB --addr-a 192.168.77.2 \
+		--addr-b 192.168.77.1 --delay 20ms --rate ${rate}mbit &
+	PID=$!
+	sleep 0.5
+	measure latency-sim "$rate" $NA $NB 192.168.77.1
+	kill $PID; wait $PID; PID=
+	ip netns del $NA; ip netns del $NB
+
+	if [ -n "$BASE" ] && [ -x "$BASE" ]; then
+		# its local mode: two tuns and NAT inside one namespace of ours;
+		# clients connect to 192.168.127.1, servers listen on .2
+		ip netns add $NL || exit 1
+		ip netns exec $NL ip link set lo up
+		ip netns exec $NL "$BASE" 20ms ${rate}mbit --framing-bytes 18 >/dev/null 2>&1 &
+		PID=$!
+		sleep 1
+		measure freddy77/lat "$rate" $NL $NL 192.168.127.1
+		kill $PID; wait $PID 2>/dev/null; PID=
+		ip netns del $NL
+	fi
+done
+[ -n "$BASE" ] || echo "(set R3D_BASELINE_LATENCY=/path/to/freddy77/latency for the baseline rows)"
