@@ -45,7 +45,10 @@ struct r3d_stream;
 /* Creates the encoder (errors surface here: bad name, missing element).
  * No sink yet: nothing is extracted before r3d_stream_sink_ready(). */
 struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char **error);
-void r3d_stream_destroy(struct r3d_stream *s); /* NULL ok; joins the encoder thread */
+/* NULL ok; joins the encoder thread. Call it on the owner thread, with the
+ * GL context current if a GL source was used (the GL extractor's FBO is
+ * deleted there). */
+void r3d_stream_destroy(struct r3d_stream *s);
 
 /* owner thread */
 /* A GL_TEXTURE_2D visible in the owner thread's current context at dispatch
