@@ -50,7 +50,10 @@ static int make_end(int ns, const char *name, struct in_addr local,
 	if (fd < 0) {
 		fprintf(stderr, "latency-sim: cannot create tun device %s: %s%s\n",
 			name, strerror(-fd),
-			fd == -ENOENT ? " (no /dev/net/tun: load the tun module)" : "");
+			fd == -ENOENT ? " (no /dev/net/tun: load the tun module)" :
+			fd == -EACCES || fd == -EPERM ?
+			" (as a user this needs read-write access to /dev/net/tun, "
+			"mode 0666 as Debian ships it; else run as root)" : "");
 		return -1;
 	}
 	err = r3d_ls_tun_configure(name, local, peer, mtu, default_route);
