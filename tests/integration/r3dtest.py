@@ -25,6 +25,7 @@ def parse_args(extra=None):
     ap.add_argument("--testsrc")
     ap.add_argument("--client")
     ap.add_argument("--stamp-read")
+    ap.add_argument("--fixture")
     ap.add_argument("--port", type=int, default=5920)
     if extra:
         extra(ap)
