@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ struct r3d_stream {
 	struct r3d_stream_config cfg;
 	const struct r3d_clock *clock;
 	char *encoder_name;
+	char backend[32]; /* the backend chosen at create ("auto" resolved) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond; /* CLOCK_MONOTONIC */
@@ -243,6 +245,7 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	s->enc_width = w;
 	s->enc_height = h;
 	s->enc_format = STREAM_FORMAT;
+	snprintf(s->backend, sizeof(s->backend), "%s", r3d_encoder_name(s->enc));
 	int rc = pthread_create(&s->thread, NULL, encoder_thread, s);
 	if (rc) {
 		r3d_set_error(error, "stream: cannot start the encoder thread: %s", strerror(rc));
@@ -278,8 +281,8 @@ void r3d_stream_destroy(struct r3d_stream *s)
 
 const char *r3d_stream_encoder_name(struct r3d_stream *s)
 {
-	/* the name of the backend chosen at create time ("auto" resolved) */
-	return s && s->enc ? r3d_encoder_name(s->enc) : NULL;
+	/* a copy: the encoder thread may replace its encoder (new size) */
+	return s ? s->backend : NULL;
 }
 
 /* ---- owner thread ---- */
