@@ -27,7 +27,12 @@ deps:
 spice: deps
 	@tools/build-spice.sh
 
-build: spice
+# the test guest: Debian's kernel + an initramfs from Debian packages and
+# guest/ (tools/build-guest.sh), into $(BUILD)/guest; cached
+guest: deps
+	@tools/build-guest.sh
+
+build: spice guest
 	@if [ ! -f $(MESON_DIR)/build.ninja ]; then \
 		meson setup $(MESON_DIR) $(MESON_OPTS) >$(BUILD)/meson-setup.log || { cat $(BUILD)/meson-setup.log; exit 1; }; \
 	fi
