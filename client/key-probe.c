@@ -1,3 +1,4 @@
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -75,7 +76,10 @@ void r3d_key_probe_update(struct r3d_key_probe *p, const struct r3d_image_view *
 	if (x >= R3D_SCENE_MARKER_X + R3D_SCENE_MARKER_SIZE || x + w <= R3D_SCENE_MARKER_X ||
 	    y >= R3D_SCENE_MARKER_Y + R3D_SCENE_MARKER_SIZE || y + h <= R3D_SCENE_MARKER_Y)
 		return;
-	p->marker = marker_class(view);
+	int cls = marker_class(view);
+	if (getenv("R3D_DEBUG") && cls != p->marker)
+		fprintf(stderr, "remote3d-client: debug: marker %d -> %d at %" PRIu64 " us\n", p->marker, cls, t);
+	p->marker = cls;
 	if (p->state == PROBE_WAITING && p->marker != p->baseline) {
 		p->lat_ms[p->answered++] = (double)(t - p->press_us) / 1000.0;
 		release(p);
@@ -104,6 +108,8 @@ void r3d_key_probe_tick(struct r3d_key_probe *p, SpiceInputsChannel *inputs, uin
 	p->sent++;
 	p->pressed_on = inputs;
 	spice_inputs_channel_key_press(inputs, SCANCODE_SPACE);
+	if (getenv("R3D_DEBUG"))
+		fprintf(stderr, "remote3d-client: debug: key press %d (marker %d) at %" PRIu64 " us\n", p->sent, p->marker, t);
 	p->state = PROBE_WAITING;
 }
 

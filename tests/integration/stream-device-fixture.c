@@ -28,6 +28,7 @@
 #include <spice/stream-device.h>
 
 #include "remote3d/stamp.h"
+#include "scene.h" /* the input marker's place and colours */
 
 struct fixture {
 	SpiceServer *server;
@@ -38,6 +39,8 @@ struct fixture {
 	bool streaming;
 	int width, height, fps;
 	uint32_t frame;
+	int marker;           /* key presses seen, drawn like testsrc's marker */
+	SpiceKbdInstance kbd;
 	uint8_t *pixels;
 	GstElement *pipeline, *appsrc, *appsink;
 };
@@ -207,6 +210,37 @@ static SpiceCharDeviceInterface dev_sif = {
 	.state = dev_state, .write = dev_write, .read = dev_read,
 };
 
+/* ---- keyboard: each key press changes the input marker ---- */
+
+static void kbd_push(SpiceKbdInstance *sin, uint8_t frag)
+{
+	/* set 1 scancodes: 0xe0 prefixes extended keys, bit 7 marks a release */
+	if (frag != 0xe0 && !(frag & 0x80))
+		fx.marker++;
+}
+
+static uint8_t kbd_leds(SpiceKbdInstance *sin)
+{
+	return 0;
+}
+
+static SpiceKbdInterface kbd_sif = {
+	.base = { .type = SPICE_INTERFACE_KEYBOARD, .description = "r3d fixture keyboard",
+		  .major_version = SPICE_INTERFACE_KEYBOARD_MAJOR,
+		  .minor_version = SPICE_INTERFACE_KEYBOARD_MINOR },
+	.push_scan_freg = kbd_push, .get_leds = kbd_leds,
+};
+
+static uint32_t marker_colour(int v)
+{
+	if (v == 0)
+		return 0xff000000u;
+	if (v & 1)
+		return 0xffffffffu;
+	static const uint32_t rgb[3] = { 0xffff0000u, 0xff00ff00u, 0xff0000ffu };
+	return rgb[v % 3];
+}
+
 /* ---- the picture and its encoder ---- */
 
 static uint64_t now_us(void)
@@ -249,6 +283,11 @@ static gboolean on_frame(gpointer data)
 		uint32_t *row = (uint32_t *)(fx.pixels + (size_t)y * (size_t)stride);
 		for (int x = 0; x < w; x++)
 			row[x] = (x >= bar && x < bar + 64) ? 0xffe0a020u : (uint32_t)(0xff000000u | (uint32_t)((x ^ y) & 0xff) << 8);
+	}
+	for (int y = R3D_SCENE_MARKER_Y; y < R3D_SCENE_MARKER_Y + R3D_SCENE_MARKER_SIZE && y < h; y++) {
+		uint32_t *row = (uint32_t *)(fx.pixels + (size_t)y * (size_t)stride);
+		for (int x = R3D_SCENE_MARKER_X; x < R3D_SCENE_MARKER_X + R3D_SCENE_MARKER_SIZE && x < w; x++)
+			row[x] = marker_colour(fx.marker);
 	}
 	struct r3d_stamp st = { .frame = fx.frame++, .time_us = now_us() };
 	r3d_stamp_draw_32(fx.pixels, w, h, stride, 0, 0, &st);
@@ -312,6 +351,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	spice_server_port_event(&fx.dev, SPICE_PORT_EVENT_OPENED);
+	fx.kbd.base.sif = &kbd_sif.base;
+	if (spice_server_add_interface(fx.server, &fx.kbd.base) != 0) {
+		fprintf(stderr, "fixture: cannot add the keyboard\n");
+		return 1;
+	}
 	printf("fixture: listening on 127.0.0.1:%s\n", argv[1]);
 	fflush(stdout);
 

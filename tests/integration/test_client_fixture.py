@@ -2,7 +2,8 @@
 """remote3d-client on a real spice-gtk H.264 decode without testsrc: stock
 spice-server's stream device path (r3d-stream-device-fixture) streams stamped
 H.264; the client names the codec h264, starts on a keyframe, reads strictly
-increasing stamps, dumps PNGs whose stamps remote3d-stamp-read finds; and when
+increasing stamps, dumps PNGs whose stamps remote3d-stamp-read finds; key
+presses over the inputs channel show up as marker changes; and when
 the server dies mid-stream the client says so in one line and exits non-zero."""
 import glob
 import os
@@ -33,6 +34,17 @@ r = subprocess.run([args.stamp_read, pngs[0]], stdout=subprocess.PIPE, text=True
 want = int(os.path.basename(pngs[0])[6:14])
 t.check(r.returncode == 0 and r.stdout.split()[1] == str(want),
         "remote3d-stamp-read finds frame %d in its dump (%s)" % (want, r.stdout.strip()))
+
+# input-to-photon: key presses over the inputs channel change the marker
+rc, rep, err = t.run_client(args, wd, args.port, name="client-keys",
+                            opts=["--keys", "4", "--key-interval", "300"])
+t.check(rc == 0 and rep and rep["keys_sent"] == 4, "the key probe sent 4 presses")
+itp = rep["input_to_photon_ms"]
+t.check(itp["n"] == 4, "each press changed the marker on screen (%d of 4)" % itp["n"])
+t.log("figures: input-to-photon p50 %.1f max %.1f ms; stamp-to-display p50 %.1f ms"
+      % (itp["p50"], itp["max"], rep["latency_ms"]["p50"]))
+t.check(itp["min"] >= rep["latency_ms"]["min"] * 0.5,
+        "no press is answered faster than half the display latency (%.1f ms)" % itp["min"])
 
 # the server goes away mid-stream
 threading.Timer(3.0, lambda: t.stop(fx)).start()
