@@ -22,6 +22,9 @@ static const char *dir_name[2] = { "up", "down" };
 struct interval {
 	struct r3d_link_stats last;
 	uint64_t delay_max_us;
+	/* how late packets were written after their exit time: the
+	 * emulator's own delay error on this side of the syscalls */
+	uint64_t late_sum_us, late_max_us, late_count;
 };
 
 static uint64_t now_ns(void)
@@ -59,6 +62,11 @@ static void deliver(struct r3d_ls_loop *l, struct interval *iv, uint64_t now,
 			if (write(out, pkt->data, pkt->len) < 0 && errno == EIO)
 				fprintf(stderr, "latency-sim: %s write: %s\n",
 					dir_name[d], strerror(errno));
+			uint64_t late = r3d_ls_now_us() - pkt->exit_us;
+			iv[d].late_sum_us += late;
+			iv[d].late_count++;
+			if (late > iv[d].late_max_us)
+				iv[d].late_max_us = late;
 			uint64_t delay = pkt->exit_us - pkt->enter_us;
 			if (delay > iv[d].delay_max_us)
 				iv[d].delay_max_us = delay;
@@ -119,7 +127,8 @@ static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
 				"\"throughput_bps\":%.0f,\"rate_bps\":%llu,"
 				"\"queue_bytes\":%llu,\"queue_packets\":%llu,"
 				"\"drop_queue\":%llu,\"drop_loss\":%llu,"
-				"\"delay_avg_ms\":%.3f,\"delay_max_ms\":%.3f}",
+				"\"delay_avg_ms\":%.3f,\"delay_max_ms\":%.3f,"
+				"\"late_avg_us\":%.1f,\"late_max_us\":%llu}",
 				dir_name[d], (unsigned long long)s[d].in_packets,
 				(unsigned long long)s[d].out_packets,
 				(unsigned long long)s[d].out_bytes, bps,
@@ -128,9 +137,13 @@ static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
 				(unsigned long long)s[d].queue_packets,
 				(unsigned long long)s[d].drop_queue_packets,
 				(unsigned long long)s[d].drop_loss_packets, avg,
-				(double)iv[d].delay_max_us / 1e3);
+				(double)iv[d].delay_max_us / 1e3,
+				iv[d].late_count ? (double)iv[d].late_sum_us /
+					(double)iv[d].late_count : 0.0,
+				(unsigned long long)iv[d].late_max_us);
 		iv[d].last = s[d];
 		iv[d].delay_max_us = 0;
+		iv[d].late_sum_us = iv[d].late_max_us = iv[d].late_count = 0;
 	}
 	if (l->stats) {
 		fputs("}\n", l->stats);

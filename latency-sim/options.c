@@ -338,7 +338,7 @@ enum opt_id {
 	OPT_OUTAGE, OPT_PCAP,
 	/* global only from here */
 	OPT_GLOBAL, OPT_MTU = OPT_GLOBAL, OPT_SEED, OPT_NETNS_A, OPT_NETNS_B,
-	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_HELP,
+	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_REALTIME, OPT_HELP,
 };
 
 static const struct {
@@ -367,6 +367,7 @@ static const struct {
 	{ "addr-b", OPT_ADDR_B, true },
 	{ "stats", OPT_STATS, true },
 	{ "quiet", OPT_QUIET, false },
+	{ "realtime", OPT_REALTIME, false },
 	{ "help", OPT_HELP, false },
 };
 
@@ -458,6 +459,9 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		return true;
 	case OPT_QUIET:
 		o->quiet = true;
+		return true;
+	case OPT_REALTIME:
+		o->realtime = true;
 		return true;
 	case OPT_HELP:
 		o->help = true;
@@ -594,6 +598,7 @@ void r3d_ls_options_usage(FILE *out)
 "  --stats FILE          JSON lines, once a second\n"
 "  --quiet               no stats on stderr\n"
 "  --seed N              random seed for loss and jitter            [1]\n"
+"  --realtime            SCHED_FIFO for latency-sim (default: nice -20)\n"
 "  --netns-a NS, --netns-b NS  link two existing namespaces (names under\n"
 "                        /run/netns or paths) instead of making one\n"
 "  --addr-a IP, --addr-b IP    link addresses (default: a free 10.213.x.y\n"

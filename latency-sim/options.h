@@ -27,6 +27,7 @@ struct r3d_ls_options {
 	const char *pcap_both, *pcap_dir[2];
 	const char *stats_path;
 	bool quiet;
+	bool realtime;
 	bool help;
 	char **command; /* NULL-terminated, NULL when none */
 };

@@ -11,7 +11,9 @@
 # Both tools count 18 framing bytes per IP packet. Everything runs in
 # namespaces made here (r3dls<pid>...), never on the host's addresses.
 # Env: LATENCY_SIM, LATENCY_SIM_PROBE, R3D_BASELINE_LATENCY (optional),
-#      BENCH_RATES (default "10 50").
+#      BENCH_RATES (default "10 50"), BENCH_REALTIME=1 (both tools under
+#      SCHED_FIFO 50: latency-sim --realtime, the baseline under chrt;
+#      default: both at nice -20, which each sets itself).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${R3D_MESON_DIR:-$PWD/_build/meson}
@@ -20,6 +22,8 @@ PROBE=${LATENCY_SIM_PROBE:-$B/latency-sim/tests/latency-sim-probe}
 ANALYZE=$PWD/latency-sim/tests/analyze.py
 BASE=${R3D_BASELINE_LATENCY:-}
 RATES=${BENCH_RATES:-10 50}
+LS_RT=() BASE_RT=()
+if [ "${BENCH_REALTIME:-0}" = 1 ]; then LS_RT=(--realtime); BASE_RT=(chrt -f 50); fi
 TMP=$(mktemp -d /tmp/r3dls-bench.XXXXXX)
 NA=r3dls$$ba NB=r3dls$$bb NL=r3dls$$bl
 PID=
@@ -79,25 +83,34 @@ print("%-12s %4d Mbit/s  cpu %5.1f%%  delay err mean %+6.3f p99 %+6.3f max %+6.3
 PY
 }
 
-echo "20 ms one-way delay each way, 18 framing bytes; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)"
+echo "20 ms one-way delay each way, 18 framing bytes; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)${LS_RT:+, SCHED_FIFO}"
 for rate in $RATES; do
 	ip netns add $NA && ip netns add $NB || exit 1
 	ip netns exec $NA ip link set lo up
 	ip netns exec $NB ip link set lo up
 	"$LS" --quiet --netns-a $NA --netns-b $NB --addr-a 192.168.77.2 \
-		--addr-b 192.168.77.1 --delay 20ms --rate ${rate}mbit &
+		--addr-b 192.168.77.1 --delay 20ms --rate ${rate}mbit \
+		--stats "$TMP/stats.json" "${LS_RT[@]}" &
 	PID=$!
 	sleep 0.5
 	measure latency-sim "$rate" $NA $NB 192.168.77.1
 	kill $PID; wait $PID; PID=
 	ip netns del $NA; ip netns del $NB
+	# its own view: how late it wrote packets after their exit times
+	python3 - "$TMP/stats.json" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if '"up"' in l and "final" not in l]
+late = [r[d]["late_avg_us"] for r in rows for d in ("up", "down") if r[d]["out_packets"]]
+mx = max(r[d]["late_max_us"] for r in rows for d in ("up", "down"))
+print("%-12s              write lateness after exit time (own stats): mean of 1 s means %.1f us, max %d us" % ("", sum(late) / len(late), mx))
+PY
 
 	if [ -n "$BASE" ] && [ -x "$BASE" ]; then
 		# its local mode: two tuns and NAT inside one namespace of ours;
 		# clients connect to 192.168.127.1, servers listen on .2
 		ip netns add $NL || exit 1
 		ip netns exec $NL ip link set lo up
-		ip netns exec $NL "$BASE" 20ms ${rate}mbit --framing-bytes 18 >/dev/null 2>&1 &
+		ip netns exec $NL "${BASE_RT[@]}" "$BASE" 20ms ${rate}mbit --framing-bytes 18 >/dev/null 2>&1 &
 		PID=$!
 		sleep 1
 		measure freddy77/lat "$rate" $NL $NL 192.168.127.1
