@@ -76,9 +76,9 @@ bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec 
 	r->last_frame = recs[n - 1].frame;
 	r->missing = (uint64_t)nums[n - 1] - nums[0] + 1 - distinct;
 
-	double span = (double)(recs[n - 1].display_us - recs[0].display_us) / 1e6;
-	if (n > 1 && span > 0)
-		r->fps = (double)(n - 1) / span;
+	/* over the whole window, so that bursts and stalls count */
+	if (r->seconds > 0)
+		r->fps = (double)n / r->seconds;
 	if (r->seconds > 0)
 		r->bitrate_kbps = (double)r->bytes * 8.0 / r->seconds / 1000.0;
 	free(lat);

@@ -43,7 +43,7 @@ struct r3d_client_report {
 	uint32_t first_frame, last_frame;
 	uint64_t missing;            /* frame numbers between first and last never shown */
 	uint64_t non_increasing;     /* a stamp not greater than the one before it */
-	double fps;
+	double fps;                  /* frames / seconds */
 	double bitrate_kbps;
 	struct r3d_dist latency;     /* display - stamp time */
 };
