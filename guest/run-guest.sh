@@ -15,6 +15,7 @@
 #                      KVM (kvm_pvm), where Debian's kernel barely progresses
 #   --mem MB           guest memory (default 2048: the initramfs is ~230 MB unpacked)
 #   --serial FILE      the guest console goes to FILE (default: stdout)
+#   --append ARGS      more kernel command line (e.g. "loglevel=7")
 #   --dry-run          print the QEMU command line and exit
 # The extra arguments go to QEMU as they are, e.g. `-display egl-headless`
 # or `-spice port=5990,disable-ticketing=on,gl=on`. Without any -display
@@ -30,7 +31,7 @@ GUEST=$BUILD/guest
 
 qemu=${R3D_QEMU:-$PREFIX/bin/qemu-system-x86_64}
 run=probe duration= args= mode=1280x720 gl=on accel=${R3D_ACCEL:-auto} mem=2048
-serial= dry=0
+serial= dry=0 append=
 die() { echo "run-guest: error: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do
@@ -44,6 +45,7 @@ while [ $# -gt 0 ]; do
 	--accel) accel=$2; shift ;;
 	--mem) mem=$2; shift ;;
 	--serial) serial=$2; shift ;;
+	--append) append=$2; shift ;;
 	--dry-run) dry=1 ;;
 	--) shift; break ;;
 	-h|--help) sed -n '2,/^set -e/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
@@ -98,6 +100,7 @@ w=${mode%x*} h=${mode#*x}
 cmdline="console=ttyS0 loglevel=4 panic=-1 drm.edid_firmware=edid/r3d-$mode.bin r3d.run=$run"
 [ -n "$duration" ] && cmdline+=" r3d.duration=$duration"
 [ -n "$args" ] && cmdline+=" r3d.args=$args"
+[ -n "$append" ] && cmdline+=" $append"
 
 has_display=0
 for a in "$@"; do

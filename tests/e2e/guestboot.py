@@ -1,0 +1,128 @@
+"""Boot the remote3d test guest for a test and read its serial console
+(python3 stdlib only).
+
+The guest (tools/build-guest.sh) prints "R3D: ..." marker lines on its
+console (see guest/init and guest/probe/main.c); this module starts
+guest/run-guest.sh with the console in a file, waits for markers and parses
+them. Paths: the repository root is two levels up; the build dir is
+$R3D_BUILD (default <root>/_build), the QEMU binary $R3D_PREFIX/bin/...
+(default <root>/_build/prefix/bin/qemu-system-x86_64) unless --qemu is given.
+"""
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+SKIP = 77
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("R3D_BUILD") or os.path.join(ROOT, "_build")
+PREFIX = os.environ.get("R3D_PREFIX") or os.path.join(BUILD, "prefix")
+DEFAULT_QEMU = os.path.join(PREFIX, "bin", "qemu-system-x86_64")
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    log("ok: " + msg)
+
+
+def require_guest_and_qemu(qemu, qemu_expected):
+    """Fail when the guest or an expected QEMU is missing; skip (77) only
+    when the build does not make a patched QEMU at all."""
+    for f in ("vmlinuz", "initrd.img"):
+        path = os.path.join(BUILD, "guest", f)
+        if not os.path.isfile(path):
+            fail("%s is missing: 'make build' (make guest) builds the test guest" % path)
+    if not os.access(qemu, os.X_OK):
+        if qemu_expected:
+            fail("%s is missing although the build makes it (make build)" % qemu)
+        log("SKIP: no patched QEMU at %s and this build does not make one" % qemu)
+        sys.exit(SKIP)
+
+
+class Guest:
+    """One guest/run-guest.sh process; its console goes to self.console."""
+
+    def __init__(self, qemu, run, duration=None, args=None, extra=(), gl="on",
+                 mode="1280x720"):
+        self.wd = tempfile.mkdtemp(prefix="r3d-e2e-")
+        self.console = os.path.join(self.wd, "console.log")
+        open(self.console, "w").close()
+        argv = [os.path.join(ROOT, "guest", "run-guest.sh"), "--qemu", qemu,
+                "--run", run, "--gl", gl, "--mode", mode, "--serial", self.console]
+        if duration:
+            argv += ["--duration", str(duration)]
+        if args:
+            argv += ["--args", args]
+        argv += ["--"] + list(extra)
+        self.stderr_path = os.path.join(self.wd, "qemu.err")
+        log("start: " + " ".join(argv))
+        self.start = time.monotonic()
+        self.proc = subprocess.Popen(argv, stdout=open(os.path.join(self.wd, "qemu.out"), "w"),
+                                     stderr=open(self.stderr_path, "w"),
+                                     start_new_session=True)
+
+    def text(self):
+        with open(self.console, errors="replace") as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.stderr_path, errors="replace") as f:
+            return f.read()
+
+    def wait_marker(self, pattern, timeout):
+        """Wait for a console line matching the regex; returns the match."""
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            m = rx.search(self.text())
+            if m:
+                return m
+            if self.proc.poll() is not None:
+                m = rx.search(self.text())
+                if m:
+                    return m
+                break
+            time.sleep(0.2)
+        return None
+
+    def wait_exit(self, timeout):
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                self.proc.wait()
+
+    def dump(self, n=60):
+        lines = self.text().splitlines()[-n:]
+        log("--- guest console (last %d lines) ---" % len(lines))
+        for line in lines:
+            log("  " + line)
+        err = self.stderr().strip()
+        if err:
+            log("--- run-guest/QEMU stderr ---")
+            for line in err.splitlines()[-20:]:
+                log("  " + line)
