@@ -191,8 +191,10 @@ wrap)
 	ip netns exec "$NB" ip link set lo up
 	out=$(ip netns exec "$NB" "$LS" --quiet --delay 15ms -- \
 		sh -c 'ping -c 3 -i 0.2 "$LATENCY_SIM_HOST"' 2>&1) || fail "wrap ping: $out"
-	grep -Eq "min/avg/max/mdev = 30\.|min/avg/max/mdev = 31\." <<<"$out" ||
-		fail "RTT not 2 x 15 ms: $out"
+	# RTT = 2 x 15 ms: never less, median-ish within a few ms on a busy box
+	rtt=$(grep -o 'mdev = [0-9.]*/[0-9.]*' <<<"$out" | cut -d' ' -f3)
+	awk -F/ '{ exit !($1 >= 30 && $2 < 35) }' <<<"$rtt" ||
+		fail "RTT min/avg $rtt not 2 x 15 ms: $out"
 	echo "ok: COMMAND pings the host side, RTT $(grep -o 'mdev = [^ ]*' <<<"$out")"
 	ip netns exec "$NB" "$LS" --quiet -- sh -c 'exit 3'
 	[ $? = 3 ] || fail "exit status not passed through"
