@@ -1,0 +1,16 @@
+/*
+ * remote3d-testsrc — spice-server's core interface (timers, fd watches) on
+ * a GLib main context.
+ */
+#ifndef REMOTE3D_TESTSRC_SPICE_CORE_GLIB_H
+#define REMOTE3D_TESTSRC_SPICE_CORE_GLIB_H
+
+#include <glib.h>
+#include <spice.h>
+
+/* The core interface spice-server calls (always from the thread that runs
+ * `context`). SpiceCoreInterface has no opaque pointer, so the context is
+ * kept by this module: one per process. NULL = the default context. */
+SpiceCoreInterface *r3d_spice_core_glib_get(GMainContext *context);
+
+#endif
