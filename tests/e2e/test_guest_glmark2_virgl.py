@@ -18,12 +18,14 @@ def main():
     ap.add_argument("--qemu-expected", action="store_true",
                     help="the build makes the patched QEMU: missing is a failure")
     ap.add_argument("--duration", type=int, default=5, help="seconds per scene")
+    ap.add_argument("--display", default="egl-headless",
+                    help="QEMU -display value (development: sdl,gl=on under Xvfb with a stock QEMU)")
     a = ap.parse_args()
     gb.require_guest_and_qemu(a.qemu, a.qemu_expected)
 
     scenes = "-b,build:use-vbo=true:duration=%d,-b,shading:shading=phong:duration=%d" % (
         a.duration, a.duration)
-    g = gb.Guest(a.qemu, "glmark2", args=scenes, extra=["-display", "egl-headless"])
+    g = gb.Guest(a.qemu, "glmark2", args=scenes, extra=["-display", a.display])
     try:
         if not g.wait_marker(r"^R3D: run glmark2", 300):
             g.dump()

@@ -20,10 +20,12 @@ def main():
     ap.add_argument("--qemu-expected", action="store_true",
                     help="the build makes the patched QEMU: missing is a failure")
     ap.add_argument("--duration", type=int, default=15)
+    ap.add_argument("--display", default="egl-headless",
+                    help="QEMU -display value (development: sdl,gl=on under Xvfb with a stock QEMU)")
     a = ap.parse_args()
     gb.require_guest_and_qemu(a.qemu, a.qemu_expected)
 
-    g = gb.Guest(a.qemu, "probe", duration=a.duration, extra=["-display", "egl-headless"])
+    g = gb.Guest(a.qemu, "probe", duration=a.duration, extra=["-display", a.display])
     try:
         m = g.wait_marker(r"^R3D: init ([0-9.]+)", 300)
         if not m:
