@@ -30,13 +30,15 @@ int main(int argc, char **argv)
 	}
 	struct r3d_image_view view = { .data = data, .width = w, .height = h,
 				       .stride = w * 4, .bpp = 4 };
-	bool found = r3d_stamp_find(&view, &st, &x, &y);
+	int cell = 0;
+	bool found = r3d_stamp_find(&view, &st, &x, &y, &cell);
 	free(data);
 	if (!found) {
 		fprintf(stderr, "remote3d-stamp-read: %s: no frame stamp found in %dx%d picture\n",
 			argv[1], w, h);
 		return 1;
 	}
-	printf("frame %" PRIu32 " time_us %" PRIu64 " at %d,%d\n", st.frame, st.time_us, x, y);
+	printf("frame %" PRIu32 " time_us %" PRIu64 " at %d,%d cell %d\n", st.frame, st.time_us, x, y,
+	       cell);
 	return 0;
 }

@@ -76,20 +76,30 @@ static int luma(const struct r3d_image_view *img, int x, int y)
 	return (p[0] + p[1] + p[2]) / 3;
 }
 
+/* Cell sizes are in 1/256 pixel so that a stamp shown scaled (a client
+ * window smaller than the picture) can be read too. */
+#define Q8 256
+
 /* Average of the central half of a cell, so that ringing at the edges of
  * compressed blocks and a pixel of misalignment do not matter. */
-static bool cell_white(const struct r3d_image_view *img, int x, int y)
+static bool cell_white(const struct r3d_image_view *img, int x, int y, int cell_q8,
+		       int col, int row)
 {
-	const int q = R3D_STAMP_CELL / 4;
+	int x0 = x + (col * cell_q8 + cell_q8 / 4) / Q8, x1 = x + (col * cell_q8 + 3 * cell_q8 / 4) / Q8;
+	int y0 = y + (row * cell_q8 + cell_q8 / 4) / Q8, y1 = y + (row * cell_q8 + 3 * cell_q8 / 4) / Q8;
 	int sum = 0, n = 0;
-	for (int py = y + q; py < y + R3D_STAMP_CELL - q; py++)
-		for (int px = x + q; px < x + R3D_STAMP_CELL - q; px++, n++)
+	if (x1 <= x0)
+		x1 = x0 + 1;
+	if (y1 <= y0)
+		y1 = y0 + 1;
+	for (int py = y0; py < y1; py++)
+		for (int px = x0; px < x1; px++, n++)
 			sum += luma(img, px, py);
 	return sum > 128 * n;
 }
 
-bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
-		    struct r3d_stamp *out)
+static bool read_scaled(const struct r3d_image_view *img, int x, int y, int cell_q8,
+			struct r3d_stamp *out)
 {
 	bool cells[R3D_STAMP_BITS];
 	uint8_t payload[12];
@@ -97,14 +107,13 @@ bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
 
 	if (!img || !img->data || (img->bpp != 1 && img->bpp != 3 && img->bpp != 4))
 		return false;
-	if (x < 0 || y < 0 || x + R3D_STAMP_WIDTH > img->width ||
-	    y + R3D_STAMP_HEIGHT > img->height)
+	if (x < 0 || y < 0 || x + (R3D_STAMP_COLS * cell_q8 + Q8 - 1) / Q8 > img->width ||
+	    y + (R3D_STAMP_ROWS * cell_q8 + Q8 - 1) / Q8 > img->height)
 		return false;
 
 	/* the magic is in the first 16 cells: check those before the rest */
 	for (int i = 0; i < R3D_STAMP_BITS; i++) {
-		cells[i] = cell_white(img, x + (i % R3D_STAMP_COLS) * R3D_STAMP_CELL,
-				      y + (i / R3D_STAMP_COLS) * R3D_STAMP_CELL);
+		cells[i] = cell_white(img, x, y, cell_q8, i % R3D_STAMP_COLS, i / R3D_STAMP_COLS);
 		if (i == 15 && get_bits(cells, &pos, 16) != R3D_STAMP_MAGIC)
 			return false;
 	}
@@ -121,32 +130,57 @@ bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
 	return true;
 }
 
-bool r3d_stamp_find(const struct r3d_image_view *img, struct r3d_stamp *out,
-		    int *x, int *y)
+bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
+		    struct r3d_stamp *out)
 {
-	if (!img || !img->data)
-		return false;
-	for (int py = 0; py + R3D_STAMP_HEIGHT <= img->height; py++) {
-		for (int px = 0; px + R3D_STAMP_WIDTH <= img->width; px++) {
+	return read_scaled(img, x, y, R3D_STAMP_CELL * Q8, out);
+}
+
+/* Scan every position for one cell size. The first hit is up to half a cell
+ * up and left of the stamp: report the middle of the run that reads. */
+static bool find_at_scale(const struct r3d_image_view *img, int cell_q8,
+			  struct r3d_stamp *out, int *x, int *y)
+{
+	int w = (R3D_STAMP_COLS * cell_q8 + Q8 - 1) / Q8, h = (R3D_STAMP_ROWS * cell_q8 + Q8 - 1) / Q8;
+	int half = cell_q8 / 2 / Q8, third = (5 * cell_q8 / 2) / Q8;
+
+	for (int py = 0; py + h <= img->height; py++) {
+		for (int px = 0; px + w <= img->width; px++) {
 			/* cheap reject: the first magic cell is white, the third black */
-			if (luma(img, px + R3D_STAMP_CELL / 2, py + R3D_STAMP_CELL / 2) < 128 ||
-			    luma(img, px + 2 * R3D_STAMP_CELL + R3D_STAMP_CELL / 2,
-				 py + R3D_STAMP_CELL / 2) >= 128)
+			if (luma(img, px + half, py + half) < 128 ||
+			    luma(img, px + third, py + half) >= 128)
 				continue;
-			if (r3d_stamp_read(img, px, py, out)) {
-				/* the first hit is up to half a cell up and left of
-				 * the stamp: take the middle of the run that reads */
-				int ex = px, ey = py;
-				while (ex + 1 - px < R3D_STAMP_CELL && r3d_stamp_read(img, ex + 1, py, NULL))
-					ex++;
-				while (ey + 1 - py < R3D_STAMP_CELL && r3d_stamp_read(img, px, ey + 1, NULL))
-					ey++;
-				if (x)
-					*x = (px + ex + 1) / 2;
-				if (y)
-					*y = (py + ey + 1) / 2;
-				return true;
-			}
+			if (!read_scaled(img, px, py, cell_q8, out))
+				continue;
+			int ex = px, ey = py, cell = cell_q8 / Q8;
+			while (ex + 1 - px < cell && read_scaled(img, ex + 1, py, cell_q8, NULL))
+				ex++;
+			while (ey + 1 - py < cell && read_scaled(img, px, ey + 1, cell_q8, NULL))
+				ey++;
+			if (x)
+				*x = (px + ex + 1) / 2;
+			if (y)
+				*y = (py + ey + 1) / 2;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool r3d_stamp_find(const struct r3d_image_view *img, struct r3d_stamp *out,
+		    int *x, int *y, int *cell_px)
+{
+	if (!img || !img->data || (img->bpp != 1 && img->bpp != 3 && img->bpp != 4))
+		return false;
+	/* unscaled first, then larger and smaller cells in quarter-pixel steps */
+	for (int i = 0; i <= 4 * (R3D_STAMP_CELL * 2 - R3D_STAMP_CELL / 4); i++) {
+		int q = R3D_STAMP_CELL * Q8 + ((i & 1) ? -1 : 1) * ((i + 1) / 2) * (Q8 / 4);
+		if (q < R3D_STAMP_CELL * Q8 / 4 || q > R3D_STAMP_CELL * Q8 * 2)
+			continue;
+		if (find_at_scale(img, q, out, x, y)) {
+			if (cell_px)
+				*cell_px = (q + Q8 / 2) / Q8;
+			return true;
 		}
 	}
 	return false;

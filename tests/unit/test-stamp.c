@@ -60,7 +60,7 @@ static void test_find_offset_and_luma(void)
 		img[i] = 0x40; /* a dark grey window background */
 	r3d_stamp_draw_32(img, w, h, stride, 37, 91, &in);
 	struct r3d_image_view v = { img, w, h, stride, 4 };
-	assert(r3d_stamp_find(&v, &out, &x, &y));
+	assert(r3d_stamp_find(&v, &out, &x, &y, NULL));
 	/* cells are sampled in their central half: the position found is
 	 * within a quarter cell of the true one */
 	assert(abs(x - 37) <= R3D_STAMP_CELL / 4 && abs(y - 91) <= R3D_STAMP_CELL / 4);
@@ -77,8 +77,39 @@ static void test_find_offset_and_luma(void)
 	free(img);
 }
 
+/* A client window smaller than the picture shows it scaled down (spicy
+ * does): a stamp shrunk to 0.8 with averaging is still found and read. */
+static void test_find_scaled(void)
+{
+	const int w = 800, h = 120, stride = w * 4;
+	const int sw = 640, sh = 96, sstride = sw * 4;
+	uint8_t *img = calloc((size_t)stride * h, 1), *small = calloc((size_t)sstride * sh, 1);
+	struct r3d_stamp in = { .frame = 4242, .time_us = 987654321 }, out = { 0 };
+	int cell = 0;
+	assert(img && small);
+	r3d_stamp_draw_32(img, w, h, stride, 10, 20, &in);
+	/* box-filter resample by 4/5 */
+	for (int y = 0; y < sh; y++)
+		for (int x = 0; x < sw; x++)
+			for (int c = 0; c < 4; c++) {
+				int sum = 0, n = 0;
+				for (int yy = y * 5 / 4; yy <= (y * 5 + 4) / 4 && yy < h; yy++)
+					for (int xx = x * 5 / 4; xx <= (x * 5 + 4) / 4 && xx < w; xx++, n++)
+						sum += img[yy * stride + xx * 4 + c];
+				small[y * sstride + x * 4 + c] = (uint8_t)(sum / n);
+			}
+	struct r3d_image_view v = { small, sw, sh, sstride, 4 };
+	assert(!r3d_stamp_read(&v, 8, 16, &out)); /* not at the unscaled size */
+	assert(r3d_stamp_find(&v, &out, NULL, NULL, &cell));
+	assert(out.frame == 4242 && out.time_us == 987654321);
+	assert(cell >= 12 && cell <= 14);
+	free(small);
+	free(img);
+}
+
 int main(void)
 {
+	test_find_scaled();
 	test_roundtrip();
 	test_noise_and_bad_crc();
 	test_find_offset_and_luma();

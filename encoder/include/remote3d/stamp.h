@@ -58,11 +58,12 @@ bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
 		    struct r3d_stamp *out);
 
 /* Search the image for a stamp (e.g. a screenshot of a client window, where
- * the picture is not at the origin). Tries (0, 0) first. On success stores
- * the stamp and its position, exact to a quarter cell (either pointer may
- * be NULL). */
+ * the picture is not at the origin and may be shown scaled: cells of 4 to
+ * 32 pixels are tried, unscaled first). On success stores the stamp, its
+ * position (exact to a quarter cell) and the cell size found in pixels; any
+ * of the pointers may be NULL. */
 bool r3d_stamp_find(const struct r3d_image_view *img, struct r3d_stamp *out,
-		    int *x, int *y);
+		    int *x, int *y, int *cell_px);
 
 uint16_t r3d_stamp_crc16(const uint8_t *data, size_t len);
 
