@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest build test unit-test bench bench-latency-sim demo env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim demo env clean
 
 all: build
 
@@ -32,12 +32,20 @@ spice: deps
 guest: deps
 	@tools/build-guest.sh
 
-build: spice guest
+# the project's meson build (libremote3d, programs, tests) in $(MESON_DIR)
+meson-build: spice guest
 	@if [ ! -f $(MESON_DIR)/build.ninja ]; then \
 		meson setup $(MESON_DIR) $(MESON_OPTS) >$(BUILD)/meson-setup.log || { cat $(BUILD)/meson-setup.log; exit 1; }; \
 	fi
 	@ninja -C $(MESON_DIR) | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 	@ninja -C $(MESON_DIR) >/dev/null
+
+# Debian's QEMU 7.2 + qemu-patches/, linked with libremote3d from the meson
+# build, into $(PREFIX)/bin; cached (tools/build-qemu.sh)
+qemu: meson-build
+	@tools/build-qemu.sh
+
+build: meson-build qemu
 
 test: build
 	@tools/run-tests.sh
