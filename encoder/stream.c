@@ -168,10 +168,17 @@ static void *encoder_thread(void *opaque)
 			unsigned kbps = s->bitrate_kbps;
 			bool changed = s->bitrate_changed;
 			s->bitrate_changed = false;
+			/* Free the slot as the ticket is taken, not after encoding:
+			 * once the access unit is handed over, the sink may be ready
+			 * again and the owner thread may fill the slot with the next
+			 * frame before encode_slot() returns. Clearing it afterwards
+			 * lost that frame and left the source "busy" for good (the
+			 * stall seen at 60 fps). The pixels in s->frame stay guarded
+			 * by the frame source's encoder_busy until encoded. */
+			s->slot_full = false;
 			pthread_mutex_unlock(&s->lock);
 			encode_slot(s, &t, kbps, changed);
 			pthread_mutex_lock(&s->lock);
-			s->slot_full = false;
 			continue;
 		}
 		if (s->pace_deadline_us) {

@@ -23,15 +23,14 @@ t.check(alive, "testsrc was still running when the client finished")
 t.check(rep["codec"] == "h264", "the stream's codec is h264 (got %r, caps %r)" % (rep["codec"], rep["stream_caps"]))
 t.check(rep["first_access_unit_keyframe"], "the first access unit the client got is an IDR keyframe")
 t.check(rep["width"] == 1280 and rep["height"] == 720, "the primary surface is 1280x720")
-# The delivered rate is a figure of `make bench`, not of this test: with the
-# source rendering 60 fps on llvmpipe, 2 cores are saturated and the
-# pipeline also shows stalls of up to about a second (both spice's worker and
-# the client sit idle with a frame outstanding: under investigation, see the
-# issue notes). This test proves the path: H.264 decodes, stamps are valid and
-# increase, and frames keep coming through the run.
-t.check(rep["frames"] >= 5, "at least 5 stamped frames in 10 s (got %d)" % rep["frames"])
-t.check(rep["last_frame"] - rep["first_frame"] >= 10,
-        "stamp numbers advance through the run (stamps %d..%d)" % (rep["first_frame"], rep["last_frame"]))
+# 2 shared cores render (llvmpipe, 60 fps), encode and decode here: ask for
+# a sane fraction of 60 fps (about 37 fps is delivered on an idle machine;
+# the rate itself is a figure of `make bench`). A lost frame hand-off once
+# stalled this path at 0.3-4 fps: this floor catches such a regression.
+t.check(rep["frames"] >= 100, "at least 100 stamped frames in 10 s (got %d)" % rep["frames"])
+t.check(rep["fps"] >= 10, "at least 10 fps delivered (got %.1f)" % rep["fps"])
+t.check(rep["last_frame"] - rep["first_frame"] >= 300,
+        "the frames shown span at least 5 s of rendering (stamps %d..%d)" % (rep["first_frame"], rep["last_frame"]))
 t.check(rep["non_increasing"] == 0, "stamps strictly increase (%d did not)" % rep["non_increasing"])
 t.check(rep["last_frame"] > rep["first_frame"], "stamp numbers advanced %d -> %d" % (rep["first_frame"], rep["last_frame"]))
 t.check(rep["unstamped"] <= rep["updates"] // 10,
