@@ -300,9 +300,10 @@ static void render_frame(struct app *app)
 	uint64_t t0 = r3d_time_us();
 
 	r3d_scene_render(app->scene, app->frame++, t0);
-	r3d_stream_mark_dirty(app->stream, NULL);
-	r3d_stream_dispatch(app->stream);
 	r3d_stats_window_add(&app->render_us, r3d_time_us() - t0);
+	/* the stream calls stream_wakeup() when this frame can go: dispatch
+	 * runs from that idle source, once, as in QEMU */
+	r3d_stream_mark_dirty(app->stream, NULL);
 }
 
 static gboolean render_tick(gint fd, GIOCondition cond, gpointer data)

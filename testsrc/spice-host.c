@@ -7,11 +7,11 @@
  * that only the external stream carries video.
  */
 #include "spice-host.h"
+#include "remote3d/log.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,20 +32,6 @@ struct r3d_spice_host {
 	bool key_extended; /* last scancode byte was the 0xe0 prefix */
 	int logical_w, logical_h;
 };
-
-/* a malloc'ed message (callers free() it, like libremote3d's) */
-static char *errorf(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
-static char *errorf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
-}
 
 /* ---- QXL: a device with no commands ---- */
 
@@ -223,7 +209,7 @@ bool r3d_spice_host_port_free(const char *addr, int port, char **error)
 	snprintf(service, sizeof(service), "%d", port);
 	rc = getaddrinfo(addr, service, &hints, &res);
 	if (rc != 0) {
-		*error = errorf("address '%s': %s", addr ? addr : "*", gai_strerror(rc));
+		r3d_set_error(error, "address '%s': %s", addr ? addr : "*", gai_strerror(rc));
 		return false;
 	}
 	for (ai = res; ai && ok; ai = ai->ai_next) {
@@ -237,7 +223,7 @@ bool r3d_spice_host_port_free(const char *addr, int port, char **error)
 		if (ai->ai_family == AF_INET6)
 			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE) {
-			*error = errorf("port %d is already in use (%s)", port, strerror(errno));
+			r3d_set_error(error, "port %d is already in use (%s)", port, strerror(errno));
 			ok = false;
 		}
 		close(fd);
@@ -260,13 +246,13 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 	host->cfg = *cfg;
 	host->primary = g_try_malloc0((size_t)cfg->width * cfg->height * 4);
 	if (!host->primary) {
-		*error = errorf("out of memory for a %dx%d surface", cfg->width, cfg->height);
+		r3d_set_error(error, "out of memory for a %dx%d surface", cfg->width, cfg->height);
 		goto fail;
 	}
 
 	host->server = spice_server_new();
 	if (!host->server) {
-		*error = errorf("spice_server_new failed");
+		r3d_set_error(error, "spice_server_new failed");
 		goto fail;
 	}
 	spice_server_set_port(host->server, cfg->port);
@@ -277,7 +263,7 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 	spice_server_set_streaming_video(host->server, SPICE_STREAM_VIDEO_OFF);
 	spice_server_set_image_compression(host->server, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
 	if (spice_server_init(host->server, r3d_spice_core_glib_get(cfg->context)) != 0) {
-		*error = errorf("spice-server cannot listen on %s:%d",
+		r3d_set_error(error, "spice-server cannot listen on %s:%d",
 				cfg->addr ? cfg->addr : "*", cfg->port);
 		goto fail;
 	}
@@ -285,7 +271,7 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 	host->qxl.base.sif = &qxl_interface.base;
 	host->qxl.id = 0;
 	if (spice_server_add_interface(host->server, &host->qxl.base) != 0) {
-		*error = errorf("spice-server refused the QXL display");
+		r3d_set_error(error, "spice-server refused the QXL display");
 		goto fail;
 	}
 	host->qxl_added = true;
@@ -293,7 +279,7 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 	host->tablet.base.sif = &tablet_interface.base;
 	if (spice_server_add_interface(host->server, &host->kbd.base) != 0 ||
 	    spice_server_add_interface(host->server, &host->tablet.base) != 0) {
-		*error = errorf("spice-server refused the input devices");
+		r3d_set_error(error, "spice-server refused the input devices");
 		goto fail;
 	}
 

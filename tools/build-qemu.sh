@@ -45,10 +45,7 @@ fail() {
 	exit 1
 }
 
-run() {
-	echo "+ $*" >> "$log"
-	"$@" >> "$log" 2>&1
-}
+. tools/debian-source.sh
 
 # The Debian source version: pinned, or apt's candidate (offline: apt lists).
 if [ -z "${QEMU_VERSION:-}" ]; then
@@ -154,32 +151,18 @@ mkdir -p "$R3D_BUILD" "$dl_dir"
 : > "$log"
 echo "remote3d: building qemu $QEMU_VERSION + ${#patches[@]} patches (about 5 minutes on 2 cores; log: $log)"
 
-# 1. Debian's source package, downloaded once
-if [ ! -f "$dl_dir/qemu_$file_version.dsc" ]; then
-	(cd "$dl_dir" && run apt-get source --download-only "qemu=$QEMU_VERSION") ||
-		fail "apt-get source qemu=$QEMU_VERSION (is deb-src enabled? run 'make deps')"
-fi
+# 1. Debian's source, extracted afresh, with our patch series
+rm -rf "$build_dir"
+patched_debian_source qemu "$QEMU_VERSION" "$dl_dir" "$tree" "${patches[@]}"
 
-# 2. a pristine tree: dpkg-source applies Debian's own patches
-rm -rf "$tree" "$build_dir"
-run dpkg-source --no-check -x "$dl_dir/qemu_$file_version.dsc" "$tree" ||
-	fail "dpkg-source -x"
-
-# 3. our patch series, in order
-for p in "${patches[@]}"; do
-	echo "+ applying $(basename "$p")" >> "$log"
-	(cd "$tree" && run patch -p1 --batch --forward -i "$p") ||
-		fail "patch $(basename "$p") does not apply"
-done
-
-# 4. libremote3d for QEMU's meson (dependency('remote3d'))
+# 2. libremote3d for QEMU's meson (dependency('remote3d'))
 mkdir -p "$deps_dir"
 rm -f "$deps_dir/remote3d.pc"
 if [ $uses_remote3d = 1 ]; then
 	remote3d_pc > "$deps_dir/remote3d.pc" || fail "libremote3d not built in $R3D_MESON_DIR"
 fi
 
-# 5. configure, build only the emulator (not the qtest helpers), install it
+# 3. configure, build only the emulator (not the qtest helpers), install it
 mkdir -p "$build_dir"
 (cd "$build_dir" && run nice "$tree/configure" "${configure_opts[@]}") || fail "configure"
 run nice -n 10 ninja -C "$build_dir" -j"$QEMU_JOBS" qemu-system-x86_64 || fail "ninja"

@@ -55,30 +55,13 @@ fail() {
 	exit 1
 }
 
-run() {
-	echo "+ $*" >> "$log"
-	"$@" >> "$log" 2>&1
-}
+. "$root/tools/debian-source.sh"
 
-# 1. Debian's source package, downloaded once
-if [ ! -f "$dl_dir/spice_$SPICE_VERSION.dsc" ]; then
-	(cd "$dl_dir" && run apt-get source --download-only "spice=$SPICE_VERSION") ||
-		fail "apt-get source spice=$SPICE_VERSION (is deb-src enabled? run 'make deps')"
-fi
+# 1. Debian's source, extracted afresh, with our patch series
+rm -rf "$build_dir"
+patched_debian_source spice "$SPICE_VERSION" "$dl_dir" "$tree" "${patches[@]}"
 
-# 2. a pristine tree: dpkg-source applies Debian's own patches
-rm -rf "$tree" "$build_dir"
-run dpkg-source --no-check -x "$dl_dir/spice_$SPICE_VERSION.dsc" "$tree" ||
-	fail "dpkg-source -x"
-
-# 3. our patch series, in order
-for p in "${patches[@]}"; do
-	echo "+ applying $(basename "$p")" >> "$log"
-	(cd "$tree" && run patch -p1 --batch --forward -i "$p") ||
-		fail "patch $(basename "$p") does not apply"
-done
-
-# 4. build and install
+# 2. build and install
 run nice meson setup "$build_dir" "$tree" "${meson_opts[@]}" || fail "meson setup"
 run nice ninja -C "$build_dir" || fail "ninja"
 run ninja -C "$build_dir" install || fail "ninja install"
