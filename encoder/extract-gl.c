@@ -1,25 +1,77 @@
 /*
- * The GL extractor: attach the source texture to our own FBO and
- * glReadPixels it (synchronous). The caller's framebuffer bindings and pack
- * state are restored, so a host's renderer (virglrenderer in QEMU) is not
- * disturbed. A bottom-up texture (y0_top false, the GL convention) is flipped
- * so that the frame's rows are top-down.
- * Issue 3: a PBO ring with fences and an NV12 shader pass go here.
+ * The GL extractor.
+ *  - extract(), 32-bit output (the spine's path, the benchmark's baseline):
+ *    attach the source texture to our own FBO and glReadPixels it
+ *    (synchronous); a bottom-up texture (y0_top false, the GL convention) is
+ *    flipped on the CPU so that the frame's rows are top-down.
+ *  - extract(), NV12/I420: the shader conversion (gl-convert.c), then a
+ *    synchronous glReadPixels of the planes.
+ *  - begin()/poll(): the shader conversion (any output format), glReadPixels
+ *    into a pixel buffer object of a ring of R3D_EXTRACT_RING, glFenceSync +
+ *    glFlush, return. poll() asks the fence with a zero timeout and maps only
+ *    a signalled one. The ring's buffers are persistently mapped where
+ *    GL 4.4 / ARB_buffer_storage allows (CLIENT_STORAGE: cached system
+ *    memory), so poll() then copies nothing; else poll() maps and copies.
+ * The caller's GL state is restored, so a host's renderer (virglrenderer in
+ * QEMU) is not disturbed. A dmabuf source is imported into a texture first
+ * (dmabuf-egl.c) and then read like any texture.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <epoxy/gl.h>
 
+#include "dmabuf-formats.h"
+#include "gl-convert.h"
 #include "remote3d/extractor.h"
 #include "remote3d/log.h"
+
+struct readback_slot {
+	GLuint pbo;
+	GLsync fence;
+	void *map;     /* persistent mapping */
+	uint8_t *copy; /* without persistent mapping: the CPU copy */
+	size_t size;
+	int width, height; /* of the converted frame */
+};
 
 struct gl_extractor {
 	struct r3d_extractor base;
 	GLuint fbo;
 	uint8_t *row; /* scratch row for the flip */
 	size_t row_size;
+	struct gl_convert conv;
+	bool conv_ready;
+	bool persistent;
+	struct readback_slot ring[R3D_EXTRACT_RING];
+	unsigned next;
+	int inflight; /* ring index, -1 = none */
+	struct gl_dmabuf_import dmabuf;
 };
+
+/* The texture to read for src (a dmabuf is imported first). */
+static bool source_texture(struct gl_extractor *g, const struct r3d_source *src, GLuint *tex, bool *y0_top,
+			   char **error)
+{
+	switch (src->kind) {
+	case R3D_SOURCE_GL_TEXTURE:
+		if (!src->u.gl.texture)
+			break;
+		*tex = src->u.gl.texture;
+		*y0_top = src->u.gl.y0_top;
+		return true;
+	case R3D_SOURCE_DMABUF:
+		if (!gl_dmabuf_import(&g->dmabuf, src, error))
+			return false;
+		*tex = g->dmabuf.texture;
+		*y0_top = src->u.dmabuf.y0_top;
+		return true;
+	default:
+		break;
+	}
+	r3d_set_error(error, "extract (gl): the source is neither a GL texture nor a dmabuf");
+	return false;
+}
 
 struct gl_saved_state {
 	GLint read_fbo, draw_fbo, pack_alignment, pack_row_length, pack_buffer;
@@ -53,17 +105,42 @@ static void flip_rows(struct gl_extractor *g, uint8_t *data, int height, size_t 
 	}
 }
 
+static bool ensure_conv(struct gl_extractor *g, char **error)
+{
+	if (!g->conv_ready)
+		g->conv_ready = gl_convert_init(&g->conv, g->base.out_format, error);
+	return g->conv_ready;
+}
+
+/* NV12/I420 synchronously: convert, read the planes straight into out. */
+static bool extract_yuv(struct gl_extractor *g, GLuint tex, int w, int h, bool y0_top,
+			struct r3d_raw_frame *out, char **error)
+{
+	int ow, oh;
+	gl_convert_out_size(g->base.out_format, w, h, &ow, &oh);
+	if (!r3d_raw_frame_alloc(out, g->base.out_format, ow, oh)) {
+		r3d_set_error(error, "extract (gl): out of memory for %dx%d", ow, oh);
+		return false;
+	}
+	while (glGetError() != GL_NO_ERROR)
+		; /* errors of the host's own calls are not ours */
+	return ensure_conv(g, error) && gl_convert_draw(&g->conv, tex, w, h, y0_top, error) &&
+	       gl_convert_read(&g->conv, 0, out->planes[0], error);
+}
+
 static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 		       struct r3d_raw_frame *out, char **error)
 {
 	struct gl_extractor *g = (struct gl_extractor *)ext;
 	struct gl_saved_state st;
 	bool ok = false;
+	GLuint tex;
+	bool y0_top;
 
-	if (src->kind != R3D_SOURCE_GL_TEXTURE || !src->u.gl.texture) {
-		r3d_set_error(error, "extract (gl): the source is not a GL texture");
+	if (!source_texture(g, src, &tex, &y0_top, error))
 		return false;
-	}
+	if (r3d_pixel_format_bpp(ext->out_format) != 4)
+		return extract_yuv(g, tex, src->width, src->height, y0_top, out, error);
 	if (!r3d_raw_frame_alloc(out, ext->out_format, src->width, src->height)) {
 		r3d_set_error(error, "extract (gl): out of memory for %dx%d", src->width, src->height);
 		return false;
@@ -83,12 +160,11 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 		; /* errors of the host's own calls are not ours */
 	save_state(&st);
 	glBindFramebuffer(GL_READ_FRAMEBUFFER, g->fbo);
-	glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D,
-			       src->u.gl.texture, 0);
+	glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
 	GLenum status = glCheckFramebufferStatus(GL_READ_FRAMEBUFFER);
 	if (status != GL_FRAMEBUFFER_COMPLETE) {
 		r3d_set_error(error, "extract (gl): texture %u is not readable (framebuffer status 0x%x)",
-			      src->u.gl.texture, status);
+			      tex, status);
 		goto out;
 	}
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
@@ -103,7 +179,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 		goto out;
 	}
 	/* glReadPixels returns texture row 0 first */
-	if (!src->u.gl.y0_top)
+	if (!y0_top)
 		flip_rows(g, out->planes[0], src->height, stride);
 	ok = true;
 out:
@@ -112,9 +188,149 @@ out:
 	return ok;
 }
 
+/* ---- asynchronous: PBO ring + fence ---- */
+
+static void slot_release(struct readback_slot *sl)
+{
+	if (sl->fence)
+		glDeleteSync(sl->fence);
+	if (sl->pbo) {
+		if (sl->map) {
+			GLint old = 0;
+			glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
+			glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+			glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
+			glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+		}
+		glDeleteBuffers(1, &sl->pbo);
+	}
+	free(sl->copy);
+	memset(sl, 0, sizeof(*sl));
+}
+
+static bool slot_prepare(struct gl_extractor *g, struct readback_slot *sl, size_t size, char **error)
+{
+	if (sl->pbo && sl->size == size)
+		return true;
+	slot_release(sl);
+	GLint old = 0;
+	glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
+	glGenBuffers(1, &sl->pbo);
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+	if (g->persistent) {
+		GLbitfield flags = GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
+		glBufferStorage(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)size, NULL, flags | GL_CLIENT_STORAGE_BIT);
+		sl->map = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)size, flags);
+	} else {
+		glBufferData(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)size, NULL, GL_STREAM_READ);
+		sl->copy = malloc(size);
+	}
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+	GLenum err = glGetError();
+	if (!sl->pbo || err != GL_NO_ERROR || (g->persistent ? !sl->map : !sl->copy)) {
+		r3d_set_error(error, "extract (gl): cannot make a %zu-byte readback buffer (GL error 0x%x)",
+			      size, err);
+		slot_release(sl);
+		return false;
+	}
+	sl->size = size;
+	return true;
+}
+
+static bool gl_begin(struct r3d_extractor *ext, const struct r3d_source *src, char **error)
+{
+	struct gl_extractor *g = (struct gl_extractor *)ext;
+	int strides[R3D_FRAME_MAX_PLANES], n_planes, ow, oh;
+	size_t offsets[R3D_FRAME_MAX_PLANES], size;
+	GLuint tex;
+	bool y0_top;
+
+	if (g->inflight >= 0) {
+		r3d_set_error(error, "extract (gl): a readback is in flight already (poll it first)");
+		return false;
+	}
+	while (glGetError() != GL_NO_ERROR)
+		; /* errors of the host's own calls are not ours */
+	if (!source_texture(g, src, &tex, &y0_top, error) || !ensure_conv(g, error))
+		return false;
+	gl_convert_out_size(ext->out_format, src->width, src->height, &ow, &oh);
+	if (!r3d_raw_frame_layout(ext->out_format, ow, oh, strides, offsets, &n_planes, &size)) {
+		r3d_set_error(error, "extract (gl): bad size %dx%d", src->width, src->height);
+		return false;
+	}
+	struct readback_slot *sl = &g->ring[g->next];
+	if (!slot_prepare(g, sl, size, error) || !gl_convert_draw(&g->conv, tex, src->width, src->height, y0_top, error) ||
+	    !gl_convert_read(&g->conv, sl->pbo, NULL, error))
+		return false;
+	sl->fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+	if (!sl->fence) {
+		r3d_set_error(error, "extract (gl): glFenceSync failed (GL error 0x%x)", glGetError());
+		return false;
+	}
+	glFlush(); /* the GPU starts now; poll() waits for nothing */
+	sl->width = ow;
+	sl->height = oh;
+	g->inflight = (int)g->next;
+	g->next = (g->next + 1) % R3D_EXTRACT_RING;
+	return true;
+}
+
+static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **error)
+{
+	struct gl_extractor *g = (struct gl_extractor *)ext;
+
+	if (g->inflight < 0) {
+		r3d_set_error(error, "extract (gl): no readback in flight");
+		return -1;
+	}
+	struct readback_slot *sl = &g->ring[g->inflight];
+	GLenum r = glClientWaitSync(sl->fence, 0, 0);
+	if (r == GL_TIMEOUT_EXPIRED)
+		return 0;
+	glDeleteSync(sl->fence);
+	sl->fence = NULL;
+	g->inflight = -1;
+	if (r == GL_WAIT_FAILED) {
+		r3d_set_error(error, "extract (gl): waiting for the readback fence failed (GL error 0x%x)",
+			      glGetError());
+		return -1;
+	}
+	if (!g->persistent) {
+		GLint old = 0;
+		glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
+		glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+		void *p = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)sl->size, GL_MAP_READ_BIT);
+		if (p) {
+			memcpy(sl->copy, p, sl->size);
+			glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
+		}
+		glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+		if (!p) {
+			r3d_set_error(error, "extract (gl): cannot map the readback buffer (GL error 0x%x)",
+				      glGetError());
+			return -1;
+		}
+	}
+	if (!r3d_raw_frame_wrap(out, ext->out_format, sl->width, sl->height, g->persistent ? sl->map : sl->copy)) {
+		r3d_set_error(error, "extract (gl): bad frame layout");
+		return -1;
+	}
+	return 1;
+}
+
+bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)
+{
+	return ext && strcmp(ext->impl->name, "gl") == 0 && ((const struct gl_extractor *)ext)->persistent;
+}
+
 static void gl_destroy(struct r3d_extractor *ext)
 {
 	struct gl_extractor *g = (struct gl_extractor *)ext;
+	for (int i = 0; i < R3D_EXTRACT_RING; i++)
+		slot_release(&g->ring[i]);
+	if (g->conv_ready)
+		gl_convert_finish(&g->conv);
+	gl_dmabuf_release(&g->dmabuf);
 	if (g->fbo)
 		glDeleteFramebuffers(1, &g->fbo);
 	free(g->row);
@@ -125,20 +341,29 @@ static const struct r3d_extractor_impl gl_impl = {
 	.name = "gl",
 	.extract = gl_extract,
 	.destroy = gl_destroy,
+	.begin = gl_begin,
+	.poll = gl_poll,
 };
+
+static bool want_persistent(void)
+{
+	const char *env = getenv("R3D_GL_PERSISTENT"); /* "0": map and copy (tests, comparisons) */
+	if (env && strcmp(env, "0") == 0)
+		return false;
+	return epoxy_is_desktop_gl() && (epoxy_gl_version() >= 44 || epoxy_has_gl_extension("GL_ARB_buffer_storage"));
+}
 
 struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, char **error)
 {
-	if (r3d_pixel_format_bpp(out_format) != 4) {
-		r3d_set_error(error, "extract (gl): output format %s not supported yet (32-bit RGB only)",
-			      r3d_pixel_format_name(out_format));
+	if ((unsigned)out_format >= R3D_FORMAT_COUNT) {
+		r3d_set_error(error, "extract (gl): bad output format");
 		return NULL;
 	}
 	if (epoxy_gl_version() < 30) {
 		r3d_set_error(error, "extract (gl): needs a current GL >= 3.0 or GLES >= 3.0 context");
 		return NULL;
 	}
-	if (!epoxy_is_desktop_gl() && out_format != R3D_FORMAT_RGBA && out_format != R3D_FORMAT_RGBX &&
+	if (!epoxy_is_desktop_gl() && (out_format == R3D_FORMAT_BGRA || out_format == R3D_FORMAT_BGRX) &&
 	    !epoxy_has_gl_extension("GL_EXT_read_format_bgra")) {
 		r3d_set_error(error, "extract (gl): GLES without GL_EXT_read_format_bgra: use RGBA output");
 		return NULL;
@@ -149,6 +374,9 @@ struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, 
 		return NULL;
 	}
 	r3d_extractor_init(&g->base, &gl_impl, out_format);
+	g->inflight = -1;
+	g->dmabuf.fd = -1;
+	g->persistent = want_persistent();
 	glGenFramebuffers(1, &g->fbo);
 	if (!g->fbo) {
 		r3d_set_error(error, "extract (gl): glGenFramebuffers failed");

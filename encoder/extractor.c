@@ -9,7 +9,7 @@ void r3d_extractor_init(struct r3d_extractor *ext, const struct r3d_extractor_im
 			enum r3d_pixel_format out_format)
 {
 	/* every backend fills the whole table */
-	if (!impl || !impl->name || !impl->extract || !impl->destroy)
+	if (!impl || !impl->name || !impl->extract || !impl->destroy || !impl->begin != !impl->poll)
 		abort();
 	ext->impl = impl;
 	ext->out_format = out_format;
@@ -30,6 +30,38 @@ bool r3d_extractor_extract(struct r3d_extractor *ext, const struct r3d_source *s
 	return ext->impl->extract(ext, src, out, error);
 }
 
+bool r3d_extractor_is_async(const struct r3d_extractor *ext)
+{
+	return ext && ext->impl->begin;
+}
+
+bool r3d_extractor_begin(struct r3d_extractor *ext, const struct r3d_source *src, char **error)
+{
+	if (!ext || !src) {
+		r3d_set_error(error, "extract: missing argument");
+		return false;
+	}
+	if (!ext->impl->begin) {
+		r3d_set_error(error, "extract (%s): no asynchronous readback", ext->impl->name);
+		return false;
+	}
+	if (src->width <= 0 || src->height <= 0) {
+		r3d_set_error(error, "extract (%s): bad source size %dx%d", ext->impl->name, src->width,
+			      src->height);
+		return false;
+	}
+	return ext->impl->begin(ext, src, error);
+}
+
+int r3d_extractor_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **error)
+{
+	if (!ext || !out || !ext->impl->poll) {
+		r3d_set_error(error, "extract: no asynchronous readback to poll");
+		return -1;
+	}
+	return ext->impl->poll(ext, out, error);
+}
+
 void r3d_extractor_destroy(struct r3d_extractor *ext)
 {
 	if (ext)
@@ -42,5 +74,11 @@ struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, 
 	(void)out_format;
 	r3d_set_error(error, "GL extraction: libremote3d was built without GL (-Dgl=disabled or no libepoxy)");
 	return NULL;
+}
+
+bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)
+{
+	(void)ext;
+	return false;
 }
 #endif

@@ -43,40 +43,66 @@ static int align4(int v)
 	return (v + 3) & ~3;
 }
 
-bool r3d_raw_frame_alloc(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height)
+bool r3d_raw_frame_layout(enum r3d_pixel_format fmt, int width, int height,
+			  int strides[R3D_FRAME_MAX_PLANES], size_t offsets[R3D_FRAME_MAX_PLANES],
+			  int *n_planes, size_t *size)
 {
-	int strides[R3D_FRAME_MAX_PLANES] = { 0 };
-	size_t offsets[R3D_FRAME_MAX_PLANES] = { 0 };
-	int n_planes;
-	size_t size;
-
 	if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
 		return false;
+	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
+		strides[i] = 0;
+		offsets[i] = 0;
+	}
 	int cw = (width + 1) / 2, ch = (height + 1) / 2;
 	switch (fmt) {
 	case R3D_FORMAT_NV12:
-		n_planes = 2;
+		*n_planes = 2;
 		strides[0] = align4(width);
 		strides[1] = align4(cw * 2);
 		offsets[1] = (size_t)strides[0] * (size_t)height;
-		size = offsets[1] + (size_t)strides[1] * (size_t)ch;
-		break;
+		*size = offsets[1] + (size_t)strides[1] * (size_t)ch;
+		return true;
 	case R3D_FORMAT_I420:
-		n_planes = 3;
+		*n_planes = 3;
 		strides[0] = align4(width);
 		strides[1] = strides[2] = align4(cw);
 		offsets[1] = (size_t)strides[0] * (size_t)height;
 		offsets[2] = offsets[1] + (size_t)strides[1] * (size_t)ch;
-		size = offsets[2] + (size_t)strides[2] * (size_t)ch;
-		break;
+		*size = offsets[2] + (size_t)strides[2] * (size_t)ch;
+		return true;
 	default:
 		if (r3d_pixel_format_bpp(fmt) != 4)
 			return false;
-		n_planes = 1;
+		*n_planes = 1;
 		strides[0] = width * 4;
-		size = (size_t)strides[0] * (size_t)height;
-		break;
+		*size = (size_t)strides[0] * (size_t)height;
+		return true;
 	}
+}
+
+static void set_planes(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height,
+		       uint8_t *base, const int *strides, const size_t *offsets, int n_planes, size_t size)
+{
+	frame->format = fmt;
+	frame->width = width;
+	frame->height = height;
+	frame->n_planes = n_planes;
+	frame->size = size;
+	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
+		frame->planes[i] = i < n_planes ? base + offsets[i] : NULL;
+		frame->strides[i] = i < n_planes ? strides[i] : 0;
+	}
+}
+
+bool r3d_raw_frame_alloc(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height)
+{
+	int strides[R3D_FRAME_MAX_PLANES];
+	size_t offsets[R3D_FRAME_MAX_PLANES];
+	int n_planes;
+	size_t size;
+
+	if (!r3d_raw_frame_layout(fmt, width, height, strides, offsets, &n_planes, &size))
+		return false;
 	if (!frame->storage || frame->capacity < size) {
 		uint8_t *mem = malloc(size);
 		if (!mem)
@@ -85,15 +111,22 @@ bool r3d_raw_frame_alloc(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt,
 		frame->storage = mem;
 		frame->capacity = size;
 	}
-	frame->format = fmt;
-	frame->width = width;
-	frame->height = height;
-	frame->n_planes = n_planes;
-	frame->size = size;
-	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
-		frame->planes[i] = i < n_planes ? frame->storage + offsets[i] : NULL;
-		frame->strides[i] = i < n_planes ? strides[i] : 0;
-	}
+	set_planes(frame, fmt, width, height, frame->storage, strides, offsets, n_planes, size);
+	return true;
+}
+
+bool r3d_raw_frame_wrap(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height,
+			uint8_t *base)
+{
+	int strides[R3D_FRAME_MAX_PLANES];
+	size_t offsets[R3D_FRAME_MAX_PLANES];
+	int n_planes;
+	size_t size;
+
+	if (!base || !r3d_raw_frame_layout(fmt, width, height, strides, offsets, &n_planes, &size))
+		return false;
+	memset(frame, 0, sizeof(*frame));
+	set_planes(frame, fmt, width, height, base, strides, offsets, n_planes, size);
 	return true;
 }
 

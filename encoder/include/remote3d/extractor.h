@@ -2,13 +2,20 @@
  * remote3d — extractors: get a source's pixels into CPU memory.
  *
  * One struct with an impl table per backend, chosen at run time:
- *   gl  (extract-gl.c)  a GL texture visible in the caller's current context:
- *                       FBO + glReadPixels (synchronous), rows flipped so the
- *                       result is top-down whatever y0_top says.
+ *   gl  (extract-gl.c)  a GL texture visible in the caller's current context,
+ *                       or a dmabuf imported through EGL_EXT_image_dma_buf_import
+ *                       into a texture of that context:
+ *                       - extract() with a 32-bit out_format: FBO +
+ *                         glReadPixels (synchronous), rows flipped on the CPU
+ *                         (the spine's path, kept as the baseline);
+ *                       - extract() with NV12/I420: converted by a shader
+ *                         (gl-convert.h), then glReadPixels (synchronous);
+ *                       - begin()/poll(): asynchronous: shader conversion
+ *                         into our targets, glReadPixels into a pixel buffer
+ *                         object (a ring of R3D_EXTRACT_RING), a fence and a
+ *                         flush; poll() tests the fence without waiting and
+ *                         only then maps. Any out_format.
  *   cpu (extract-cpu.c) a copy from pointer + stride.
- * Issue 3 adds async PBO readback (begin/finish entries), GPU NV12
- * conversion (out_format NV12) and dmabuf import; existing callers keep
- * working through extract().
  */
 #ifndef REMOTE3D_EXTRACTOR_H
 #define REMOTE3D_EXTRACTOR_H
@@ -25,7 +32,14 @@ struct r3d_extractor_impl {
 	bool (*extract)(struct r3d_extractor *ext, const struct r3d_source *src,
 			struct r3d_raw_frame *out, char **error);
 	void (*destroy)(struct r3d_extractor *ext);
+	/* Optional (both or neither): asynchronous readback, see below. */
+	bool (*begin)(struct r3d_extractor *ext, const struct r3d_source *src, char **error);
+	int (*poll)(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **error);
 };
+
+/* Readback buffers of the asynchronous GL path: a frame returned by poll()
+ * stays valid while R3D_EXTRACT_RING - 1 further readbacks begin. */
+#define R3D_EXTRACT_RING 3
 
 struct r3d_extractor {
 	const struct r3d_extractor_impl *impl;
@@ -36,8 +50,11 @@ void r3d_extractor_init(struct r3d_extractor *ext, const struct r3d_extractor_im
 			enum r3d_pixel_format out_format);
 
 /* GL: needs a current GL context (libepoxy) on the calling thread for
- * create, extract and destroy. out_format: R3D_FORMAT_BGRX/BGRA/RGBA/RGBX.
- * NULL + error when built without GL. */
+ * create, extract, begin, poll and destroy -- the same context each time
+ * (FBOs and VAOs are not shared between contexts). GL >= 3.0 / GLES >= 3.0.
+ * out_format: BGRX/BGRA/RGBA/RGBX, or NV12/I420 (BT.601 limited range,
+ * chroma = mean of 2x2, odd sizes padded to even by edge replication: the
+ * frame is then (w+1)&~1 x (h+1)&~1). NULL + error when built without GL. */
 struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, char **error);
 /* CPU: out_format = a 32-bit format; the source's must match (a plain copy). */
 struct r3d_extractor *r3d_extractor_create_cpu(enum r3d_pixel_format out_format, char **error);
@@ -45,5 +62,26 @@ struct r3d_extractor *r3d_extractor_create_cpu(enum r3d_pixel_format out_format,
 bool r3d_extractor_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 			   struct r3d_raw_frame *out, char **error);
 void r3d_extractor_destroy(struct r3d_extractor *ext); /* NULL ok */
+
+/* Asynchronous extraction (the GL backend). One readback in flight at a time:
+ * begin() starts it and returns without waiting for the GPU (false + error
+ * when one is in flight or the source is bad); poll() returns 1 when the
+ * pixels are in CPU memory (*out then borrows them: storage NULL, see
+ * R3D_EXTRACT_RING), 0 when not yet (call again later), -1 + error when the
+ * readback failed (nothing is in flight any more). */
+bool r3d_extractor_is_async(const struct r3d_extractor *ext);
+bool r3d_extractor_begin(struct r3d_extractor *ext, const struct r3d_source *src, char **error);
+int r3d_extractor_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **error);
+
+/* The GL backend's readback buffers are persistently mapped (GL 4.4 /
+ * ARB_buffer_storage: poll() costs no copy) -- false: mapped and copied. */
+bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext);
+
+/* A dmabuf source's arguments, checked without GL: fd open, fourcc known
+ * (DRM_FORMAT_XRGB8888/ARGB8888/XBGR8888/ABGR8888), size 1..16384, stride >=
+ * width * 4 and a multiple of 4, the planes within the buffer's size when the
+ * fd tells it. False + error naming the bad argument. The modifier is checked
+ * at import (it depends on EGL_EXT_image_dma_buf_import_modifiers). */
+bool r3d_dmabuf_check(const struct r3d_source *src, char **error);
 
 #endif

@@ -44,7 +44,7 @@ enum r3d_source_kind {
 	R3D_SOURCE_NONE,
 	R3D_SOURCE_CPU,
 	R3D_SOURCE_GL_TEXTURE,
-	R3D_SOURCE_DMABUF, /* issue 3: argument shape only, no extractor yet */
+	R3D_SOURCE_DMABUF, /* imported through EGL_EXT_image_dma_buf_import (extract-gl.c) */
 };
 
 struct r3d_source {
@@ -93,6 +93,16 @@ bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out);
  * planes (strides rounded up to 4). Keeps the storage when large enough. */
 bool r3d_raw_frame_alloc(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width,
 			 int height);
+/* The packed layout r3d_raw_frame_alloc uses: strides (rounded up to 4 for
+ * YUV planes), plane offsets from the first byte, plane count, total size.
+ * NV12/I420 chroma planes are ceil(w/2) x ceil(h/2). */
+bool r3d_raw_frame_layout(enum r3d_pixel_format fmt, int width, int height,
+			  int strides[R3D_FRAME_MAX_PLANES], size_t offsets[R3D_FRAME_MAX_PLANES],
+			  int *n_planes, size_t *size);
+/* Describe borrowed memory at base laid out as r3d_raw_frame_layout says
+ * (storage stays NULL: r3d_raw_frame_finish frees nothing). */
+bool r3d_raw_frame_wrap(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, int width, int height,
+			uint8_t *base);
 /* Free own storage; the frame is zeroed. NULL ok. */
 void r3d_raw_frame_finish(struct r3d_raw_frame *frame);
 

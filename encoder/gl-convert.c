@@ -1,0 +1,406 @@
+/* GPU colour conversion passes (see gl-convert.h). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gl-convert.h"
+#include "remote3d/log.h"
+
+/* A full-screen triangle from gl_VertexID: no vertex buffer needed. */
+static const char vs_body[] =
+	"void main() {\n"
+	"  vec2 p = vec2(float((gl_VertexID & 1) * 4 - 1), float((gl_VertexID & 2) * 2 - 1));\n"
+	"  gl_Position = vec4(p, 0.0, 1.0);\n"
+	"}\n";
+
+/* fetch(): picture coordinates (top-left origin), clamped (edge
+ * replication for the even padding), turned into texel coordinates. */
+static const char fs_common[] =
+	"uniform sampler2D src;\n"
+	"uniform ivec2 size;\n"
+	"uniform int flip;\n"
+	"vec3 fetch(ivec2 p) {\n"
+	"  p = clamp(p, ivec2(0), size - ivec2(1));\n"
+	"  if (flip != 0) p.y = size.y - 1 - p.y;\n"
+	"  return texelFetch(src, p, 0).rgb;\n"
+	"}\n"
+	"float luma(vec3 c) {\n"
+	"  return (16.0 + 65.481 * c.r + 128.553 * c.g + 24.966 * c.b) / 255.0;\n"
+	"}\n"
+	"vec2 chroma(vec3 c) {\n"
+	"  return vec2(128.0 - 37.797 * c.r - 74.203 * c.g + 112.0 * c.b,\n"
+	"              128.0 + 112.0 * c.r - 93.786 * c.g - 18.214 * c.b) / 255.0;\n"
+	"}\n"
+	"vec3 mean4(ivec2 p) {\n"
+	"  return 0.25 * (fetch(p) + fetch(p + ivec2(1, 0)) + fetch(p + ivec2(0, 1)) + fetch(p + ivec2(1, 1)));\n"
+	"}\n";
+
+/* Output row r of a target is picture row r: gl_FragCoord.y - 0.5 = r, and
+ * glReadPixels returns target row 0 first, so rows come out top-down. */
+static const char fs_luma[] =
+	"layout(location = 0) out float y;\n"
+	"void main() { y = luma(fetch(ivec2(gl_FragCoord.xy))); }\n";
+static const char fs_nv12_chroma[] =
+	"layout(location = 0) out vec2 uv;\n"
+	"void main() { uv = chroma(mean4(ivec2(gl_FragCoord.xy) * 2)); }\n";
+static const char fs_i420_chroma[] =
+	"layout(location = 0) out float u;\n"
+	"layout(location = 1) out float v;\n"
+	"void main() { vec2 c = chroma(mean4(ivec2(gl_FragCoord.xy) * 2)); u = c.x; v = c.y; }\n";
+static const char fs_rgb[] =
+	"layout(location = 0) out vec4 rgba;\n"
+	"void main() { rgba = vec4(fetch(ivec2(gl_FragCoord.xy)), 1.0); }\n";
+
+static bool is_yuv(enum r3d_pixel_format f)
+{
+	return f == R3D_FORMAT_NV12 || f == R3D_FORMAT_I420;
+}
+
+void gl_convert_out_size(enum r3d_pixel_format fmt, int src_w, int src_h, int *out_w, int *out_h)
+{
+	*out_w = is_yuv(fmt) ? (src_w + 1) & ~1 : src_w;
+	*out_h = is_yuv(fmt) ? (src_h + 1) & ~1 : src_h;
+}
+
+static GLuint compile(GLenum type, const char *body, char **error)
+{
+	const char *header = epoxy_is_desktop_gl()
+				     ? "#version 330 core\n"
+				     : "#version 300 es\nprecision highp float;\nprecision highp int;\n"
+				       "precision highp sampler2D;\n";
+	const char *parts[3] = { header, type == GL_FRAGMENT_SHADER ? fs_common : "", body };
+	GLuint sh = glCreateShader(type);
+	GLint ok = 0;
+
+	if (!sh) {
+		r3d_set_error(error, "extract (gl): glCreateShader failed");
+		return 0;
+	}
+	glShaderSource(sh, 3, parts, NULL);
+	glCompileShader(sh);
+	glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
+	if (!ok) {
+		char log[512] = "";
+		glGetShaderInfoLog(sh, sizeof(log), NULL, log);
+		r3d_set_error(error, "extract (gl): conversion shader does not compile: %s", log);
+		glDeleteShader(sh);
+		return 0;
+	}
+	return sh;
+}
+
+static GLuint link_program(const char *fs_body, char **error)
+{
+	GLuint vs = compile(GL_VERTEX_SHADER, vs_body, error);
+	GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, fs_body, error) : 0;
+	GLuint prog = 0;
+	GLint ok = 0;
+
+	if (!vs || !fs)
+		goto out;
+	prog = glCreateProgram();
+	if (!prog) {
+		r3d_set_error(error, "extract (gl): glCreateProgram failed");
+		goto out;
+	}
+	glAttachShader(prog, vs);
+	glAttachShader(prog, fs);
+	glLinkProgram(prog);
+	glGetProgramiv(prog, GL_LINK_STATUS, &ok);
+	if (!ok) {
+		char log[512] = "";
+		glGetProgramInfoLog(prog, sizeof(log), NULL, log);
+		r3d_set_error(error, "extract (gl): conversion program does not link: %s", log);
+		glDeleteProgram(prog);
+		prog = 0;
+	}
+out:
+	if (vs)
+		glDeleteShader(vs);
+	if (fs)
+		glDeleteShader(fs);
+	return prog;
+}
+
+bool gl_convert_init(struct gl_convert *c, enum r3d_pixel_format fmt, char **error)
+{
+	memset(c, 0, sizeof(*c));
+	c->format = fmt;
+	if (is_yuv(fmt)) {
+		c->prog_luma = link_program(fs_luma, error);
+		c->prog_chroma = c->prog_luma ? link_program(fmt == R3D_FORMAT_NV12 ? fs_nv12_chroma
+										 : fs_i420_chroma, error)
+					      : 0;
+		if (!c->prog_chroma)
+			goto fail;
+	} else {
+		c->prog_rgb = link_program(fs_rgb, error);
+		if (!c->prog_rgb)
+			goto fail;
+	}
+	GLuint progs[3] = { c->prog_luma, c->prog_chroma, c->prog_rgb };
+	for (int i = 0; i < 3; i++) {
+		c->loc_src[i] = progs[i] ? glGetUniformLocation(progs[i], "src") : -1;
+		c->loc_size[i] = progs[i] ? glGetUniformLocation(progs[i], "size") : -1;
+		c->loc_flip[i] = progs[i] ? glGetUniformLocation(progs[i], "flip") : -1;
+	}
+	glGenVertexArrays(1, &c->vao);
+	glGenSamplers(1, &c->sampler);
+	glGenFramebuffers(2, c->fbo);
+	if (!c->vao || !c->sampler || !c->fbo[0] || !c->fbo[1]) {
+		r3d_set_error(error, "extract (gl): cannot create GL objects for the conversion");
+		goto fail;
+	}
+	/* NEAREST: texelFetch ignores filtering, but a sampler with a
+	 * mipmap-less min filter keeps a texture without mipmaps complete */
+	glSamplerParameteri(c->sampler, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+	glSamplerParameteri(c->sampler, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+	glSamplerParameteri(c->sampler, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+	glSamplerParameteri(c->sampler, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+	return true;
+fail:
+	gl_convert_finish(c);
+	return false;
+}
+
+void gl_convert_finish(struct gl_convert *c)
+{
+	if (c->prog_luma)
+		glDeleteProgram(c->prog_luma);
+	if (c->prog_chroma)
+		glDeleteProgram(c->prog_chroma);
+	if (c->prog_rgb)
+		glDeleteProgram(c->prog_rgb);
+	if (c->vao)
+		glDeleteVertexArrays(1, &c->vao);
+	if (c->sampler)
+		glDeleteSamplers(1, &c->sampler);
+	if (c->fbo[0] || c->fbo[1])
+		glDeleteFramebuffers(2, c->fbo);
+	for (int i = 0; i < GL_CONVERT_MAX_TARGETS; i++)
+		if (c->tex[i])
+			glDeleteTextures(1, &c->tex[i]);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- the host's state around our passes ---- */
+
+struct host_state {
+	GLint program, vao, read_fbo, draw_fbo, active_texture, texture, sampler;
+	GLint viewport[4];
+	GLboolean blend, scissor, depth, stencil, cull, dither, srgb, rasterizer_discard;
+	GLboolean color_mask[4];
+	GLint pack_alignment, pack_row_length, pack_skip_rows, pack_skip_pixels, pack_buffer;
+};
+
+static void save_host(struct host_state *st)
+{
+	glGetIntegerv(GL_CURRENT_PROGRAM, &st->program);
+	glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &st->vao);
+	glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &st->read_fbo);
+	glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &st->draw_fbo);
+	glGetIntegerv(GL_ACTIVE_TEXTURE, &st->active_texture);
+	glActiveTexture(GL_TEXTURE0);
+	glGetIntegerv(GL_TEXTURE_BINDING_2D, &st->texture);
+	glGetIntegerv(GL_SAMPLER_BINDING, &st->sampler);
+	glGetIntegerv(GL_VIEWPORT, st->viewport);
+	st->blend = glIsEnabled(GL_BLEND);
+	st->scissor = glIsEnabled(GL_SCISSOR_TEST);
+	st->depth = glIsEnabled(GL_DEPTH_TEST);
+	st->stencil = glIsEnabled(GL_STENCIL_TEST);
+	st->cull = glIsEnabled(GL_CULL_FACE);
+	st->dither = glIsEnabled(GL_DITHER);
+	st->rasterizer_discard = glIsEnabled(GL_RASTERIZER_DISCARD);
+	st->srgb = epoxy_is_desktop_gl() ? glIsEnabled(GL_FRAMEBUFFER_SRGB) : GL_FALSE;
+	glGetBooleanv(GL_COLOR_WRITEMASK, st->color_mask);
+	glGetIntegerv(GL_PACK_ALIGNMENT, &st->pack_alignment);
+	glGetIntegerv(GL_PACK_ROW_LENGTH, &st->pack_row_length);
+	glGetIntegerv(GL_PACK_SKIP_ROWS, &st->pack_skip_rows);
+	glGetIntegerv(GL_PACK_SKIP_PIXELS, &st->pack_skip_pixels);
+	glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &st->pack_buffer);
+}
+
+static void set_cap(GLenum cap, GLboolean on)
+{
+	if (on)
+		glEnable(cap);
+	else
+		glDisable(cap);
+}
+
+static void restore_host(const struct host_state *st)
+{
+	glUseProgram((GLuint)st->program);
+	glBindVertexArray((GLuint)st->vao);
+	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)st->read_fbo);
+	glBindFramebuffer(GL_DRAW_FRAMEBUFFER, (GLuint)st->draw_fbo);
+	glActiveTexture(GL_TEXTURE0);
+	glBindTexture(GL_TEXTURE_2D, (GLuint)st->texture);
+	glBindSampler(0, (GLuint)st->sampler);
+	glActiveTexture((GLenum)st->active_texture);
+	glViewport(st->viewport[0], st->viewport[1], st->viewport[2], st->viewport[3]);
+	set_cap(GL_BLEND, st->blend);
+	set_cap(GL_SCISSOR_TEST, st->scissor);
+	set_cap(GL_DEPTH_TEST, st->depth);
+	set_cap(GL_STENCIL_TEST, st->stencil);
+	set_cap(GL_CULL_FACE, st->cull);
+	set_cap(GL_DITHER, st->dither);
+	set_cap(GL_RASTERIZER_DISCARD, st->rasterizer_discard);
+	if (epoxy_is_desktop_gl())
+		set_cap(GL_FRAMEBUFFER_SRGB, st->srgb);
+	glColorMask(st->color_mask[0], st->color_mask[1], st->color_mask[2], st->color_mask[3]);
+	glPixelStorei(GL_PACK_ALIGNMENT, st->pack_alignment);
+	glPixelStorei(GL_PACK_ROW_LENGTH, st->pack_row_length);
+	glPixelStorei(GL_PACK_SKIP_ROWS, st->pack_skip_rows);
+	glPixelStorei(GL_PACK_SKIP_PIXELS, st->pack_skip_pixels);
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)st->pack_buffer);
+}
+
+/* ---- targets ---- */
+
+struct plane_desc {
+	GLenum internal, format;
+	int div; /* 1 luma/rgb, 2 chroma */
+};
+
+static int plane_count(enum r3d_pixel_format f)
+{
+	return f == R3D_FORMAT_NV12 ? 2 : f == R3D_FORMAT_I420 ? 3 : 1;
+}
+
+static struct plane_desc plane(enum r3d_pixel_format f, int i)
+{
+	if (f == R3D_FORMAT_NV12)
+		return i == 0 ? (struct plane_desc){ GL_R8, GL_RED, 1 } : (struct plane_desc){ GL_RG8, GL_RG, 2 };
+	if (f == R3D_FORMAT_I420)
+		return (struct plane_desc){ GL_R8, GL_RED, i ? 2 : 1 };
+	return (struct plane_desc){ GL_RGBA8, GL_RGBA, 1 };
+}
+
+static bool ensure_targets(struct gl_convert *c, int w, int h, char **error)
+{
+	if (c->tex[0] && c->width == w && c->height == h)
+		return true;
+	int n = plane_count(c->format);
+	for (int i = 0; i < n; i++) {
+		struct plane_desc p = plane(c->format, i);
+		if (c->tex[i])
+			glDeleteTextures(1, &c->tex[i]);
+		glGenTextures(1, &c->tex[i]);
+		glBindTexture(GL_TEXTURE_2D, c->tex[i]);
+		glTexStorage2D(GL_TEXTURE_2D, 1, p.internal, w / p.div, h / p.div);
+	}
+	glBindFramebuffer(GL_DRAW_FRAMEBUFFER, c->fbo[0]);
+	glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, c->tex[0], 0);
+	GLenum st0 = glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER), st1 = GL_FRAMEBUFFER_COMPLETE;
+	if (n > 1) {
+		glBindFramebuffer(GL_DRAW_FRAMEBUFFER, c->fbo[1]);
+		for (int i = 1; i < n; i++)
+			glFramebufferTexture2D(GL_DRAW_FRAMEBUFFER, GL_COLOR_ATTACHMENT0 + (GLenum)(i - 1),
+					       GL_TEXTURE_2D, c->tex[i], 0);
+		static const GLenum bufs[2] = { GL_COLOR_ATTACHMENT0, GL_COLOR_ATTACHMENT1 };
+		glDrawBuffers(n - 1, bufs);
+		st1 = glCheckFramebufferStatus(GL_DRAW_FRAMEBUFFER);
+	}
+	if (st0 != GL_FRAMEBUFFER_COMPLETE || st1 != GL_FRAMEBUFFER_COMPLETE) {
+		r3d_set_error(error, "extract (gl): conversion targets %dx%d incomplete (0x%x, 0x%x)", w, h,
+			      st0, st1);
+		c->width = c->height = 0;
+		return false;
+	}
+	c->width = w;
+	c->height = h;
+	return true;
+}
+
+static void draw_pass(struct gl_convert *c, int idx, GLuint prog, GLuint fbo, int w, int h, int src_w,
+		      int src_h, bool y0_top)
+{
+	glBindFramebuffer(GL_DRAW_FRAMEBUFFER, fbo);
+	glViewport(0, 0, w, h);
+	glUseProgram(prog);
+	glUniform1i(c->loc_src[idx], 0);
+	glUniform2i(c->loc_size[idx], src_w, src_h);
+	/* texture row 0 is the bottom unless y0_top: picture row r is texel row h-1-r */
+	glUniform1i(c->loc_flip[idx], y0_top ? 0 : 1);
+	glDrawArrays(GL_TRIANGLES, 0, 3);
+}
+
+bool gl_convert_draw(struct gl_convert *c, GLuint texture, int src_w, int src_h, bool y0_top, char **error)
+{
+	struct host_state st;
+	int w, h;
+	bool ok = false;
+
+	gl_convert_out_size(c->format, src_w, src_h, &w, &h);
+	save_host(&st);
+	if (!ensure_targets(c, w, h, error))
+		goto out;
+	glDisable(GL_BLEND);
+	glDisable(GL_SCISSOR_TEST);
+	glDisable(GL_DEPTH_TEST);
+	glDisable(GL_STENCIL_TEST);
+	glDisable(GL_CULL_FACE);
+	glDisable(GL_DITHER);
+	glDisable(GL_RASTERIZER_DISCARD);
+	if (epoxy_is_desktop_gl())
+		glDisable(GL_FRAMEBUFFER_SRGB);
+	glColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+	glBindVertexArray(c->vao);
+	glActiveTexture(GL_TEXTURE0);
+	glBindTexture(GL_TEXTURE_2D, texture);
+	glBindSampler(0, c->sampler);
+	if (is_yuv(c->format)) {
+		draw_pass(c, 0, c->prog_luma, c->fbo[0], w, h, src_w, src_h, y0_top);
+		draw_pass(c, 1, c->prog_chroma, c->fbo[1], w / 2, h / 2, src_w, src_h, y0_top);
+	} else {
+		draw_pass(c, 2, c->prog_rgb, c->fbo[0], w, h, src_w, src_h, y0_top);
+	}
+	ok = true;
+out:
+	restore_host(&st);
+	return ok;
+}
+
+bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
+{
+	int strides[R3D_FRAME_MAX_PLANES];
+	size_t offsets[R3D_FRAME_MAX_PLANES], size;
+	int n_planes;
+	struct host_state st;
+	enum r3d_pixel_format f = c->format;
+
+	if (!c->width || !r3d_raw_frame_layout(f, c->width, c->height, strides, offsets, &n_planes, &size)) {
+		r3d_set_error(error, "extract (gl): nothing converted to read");
+		return false;
+	}
+	save_host(&st);
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, pbo);
+	glPixelStorei(GL_PACK_ALIGNMENT, 1);
+	glPixelStorei(GL_PACK_SKIP_ROWS, 0);
+	glPixelStorei(GL_PACK_SKIP_PIXELS, 0);
+	for (int i = 0; i < n_planes; i++) {
+		struct plane_desc p = plane(f, i);
+		GLenum format = p.format;
+		int bpp = format == GL_RG ? 2 : format == GL_RED ? 1 : 4;
+		if (!is_yuv(f) && (f == R3D_FORMAT_BGRA || f == R3D_FORMAT_BGRX))
+			format = GL_BGRA;
+		if (i == 0 || f == R3D_FORMAT_I420 || f == R3D_FORMAT_NV12) {
+			GLuint fbo = i == 0 ? c->fbo[0] : c->fbo[1];
+			glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
+			glReadBuffer(i <= 1 ? GL_COLOR_ATTACHMENT0 : GL_COLOR_ATTACHMENT1);
+		}
+		glPixelStorei(GL_PACK_ROW_LENGTH, strides[i] / bpp);
+		/* with a PBO bound the pointer is an offset into it */
+		void *at = pbo ? (void *)(uintptr_t)offsets[i] : (uint8_t *)dst + offsets[i];
+		glReadPixels(0, 0, c->width / p.div, c->height / p.div, format, GL_UNSIGNED_BYTE, at);
+	}
+	GLenum err = glGetError();
+	restore_host(&st);
+	if (err != GL_NO_ERROR) {
+		r3d_set_error(error, "extract (gl): reading the converted planes failed (GL error 0x%x)", err);
+		return false;
+	}
+	return true;
+}
