@@ -216,6 +216,26 @@ static char *bus_error(GstElement *pipeline)
 	return text;
 }
 
+static bool takes_natively(const struct r3d_encoder_backend *b, enum r3d_pixel_format fmt)
+{
+	for (const enum r3d_pixel_format *f = b->native_formats; f && *f != R3D_FORMAT_COUNT; f++)
+		if (*f == fmt)
+			return true;
+	return false;
+}
+
+enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc)
+{
+	if (!enc || !enc->backend->native_formats)
+		return R3D_FORMAT_NV12; /* a custom pipeline: videoconvert from the smallest input */
+	return enc->backend->native_formats[0];
+}
+
+bool r3d_encoder_converts(const struct r3d_encoder *enc)
+{
+	return enc && !takes_natively(enc->backend, enc->cfg.format);
+}
+
 static bool build_pipeline(struct r3d_encoder *enc, char **error)
 {
 	unsigned fps = enc->cfg.fps;
@@ -225,14 +245,20 @@ static bool build_pipeline(struct r3d_encoder *enc, char **error)
 
 	if (!part)
 		return false;
+	/* videoconvert only where the encoder does not take the frames as
+	 * they are (RGB frames; I420 for openh264 when given NV12) */
+	char *convert = takes_natively(enc->backend, enc->cfg.format)
+				? g_strdup("")
+				: g_strdup_printf(" ! videoconvert n-threads=%u", g_get_num_processors() > 1 ? 2u : 1u);
 	enc->pipeline_desc = g_strdup_printf(
 		"appsrc name=r3dsrc format=time is-live=false block=false emit-signals=false"
-		" ! videoconvert n-threads=%u"
+		"%s"
 		" ! %s"
 		" ! h264parse config-interval=-1" /* SPS/PPS before every IDR: late joiners decode */
 		" ! video/x-h264,stream-format=byte-stream,alignment=au"
 		" ! appsink name=r3dsink sync=false emit-signals=false max-buffers=0",
-		g_get_num_processors() > 1 ? 2u : 1u, part);
+		convert, part);
+	g_free(convert);
 	g_free(part);
 	GST_INFO("pipeline: %s", enc->pipeline_desc);
 	enc->pipeline = gst_parse_launch_full(enc->pipeline_desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &err);
@@ -258,6 +284,13 @@ static bool build_pipeline(struct r3d_encoder *enc, char **error)
 		"width", G_TYPE_INT, enc->cfg.width, "height", G_TYPE_INT, enc->cfg.height,
 		"framerate", GST_TYPE_FRACTION, (int)fps, 1,
 		"pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
+	if (caps && r3d_pixel_format_bpp(enc->cfg.format) != 4)
+		/* what our GPU conversion produces (gl-convert.h): BT.601 limited
+		 * range, chroma centred in its 2x2 block; said explicitly so that
+		 * the encoder writes the same matrix into the VUI (GStreamer would
+		 * otherwise assume BT.709 for HD sizes) */
+		gst_caps_set_simple(caps, "colorimetry", G_TYPE_STRING, "bt601", "chroma-site", G_TYPE_STRING,
+				    "jpeg", NULL);
 	if (!caps) {
 		r3d_set_error(error, "encoder '%s': cannot make caps", enc->name);
 		return false;

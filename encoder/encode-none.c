@@ -14,6 +14,8 @@ struct r3d_encoder *r3d_encoder_create(const struct r3d_encoder_config *cfg, cha
 void r3d_encoder_destroy(struct r3d_encoder *enc) { (void)enc; }
 const char *r3d_encoder_name(const struct r3d_encoder *enc) { (void)enc; return NULL; }
 const char *r3d_encoder_pipeline(const struct r3d_encoder *enc) { (void)enc; return NULL; }
+enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc) { (void)enc; return R3D_FORMAT_NV12; }
+bool r3d_encoder_converts(const struct r3d_encoder *enc) { (void)enc; return false; }
 
 struct r3d_access_unit *r3d_encoder_encode(struct r3d_encoder *enc, const struct r3d_raw_frame *frame,
 					   const struct r3d_frame_timing *timing, char **error)

@@ -20,6 +20,10 @@ struct r3d_encoder_backend {
 	char *(*describe)(const struct r3d_encoder_config *cfg, unsigned bitrate_kbps, char **error);
 	/* Set the bitrate on the encoder element while PLAYING. */
 	bool (*set_bitrate)(GstElement *enc, unsigned kbps);
+	/* Raw formats the element takes as they are (no videoconvert in front),
+	 * the preferred one first; ends with R3D_FORMAT_COUNT. NULL: always
+	 * videoconvert (a custom pipeline). */
+	const enum r3d_pixel_format *native_formats;
 };
 
 extern const struct r3d_encoder_backend r3d_encoder_backend_x264;

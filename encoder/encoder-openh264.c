@@ -35,9 +35,13 @@ static bool openh264_set_bitrate(GstElement *enc, unsigned kbps)
 	return r3d_gst_set_uint_property(enc, "bitrate", (guint64)kbps * 1000u);
 }
 
+/* openh264enc takes I420 only */
+static const enum r3d_pixel_format openh264_formats[] = { R3D_FORMAT_I420, R3D_FORMAT_COUNT };
+
 const struct r3d_encoder_backend r3d_encoder_backend_openh264 = {
 	.name = "openh264",
 	.probe = openh264_probe,
 	.describe = openh264_describe,
 	.set_bitrate = openh264_set_bitrate,
+	.native_formats = openh264_formats,
 };

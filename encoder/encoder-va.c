@@ -70,9 +70,13 @@ static bool va_set_bitrate(GstElement *enc, unsigned kbps)
 	return r3d_gst_set_uint_property(enc, "bitrate", kbps);
 }
 
+/* vah264enc and vaapih264enc: NV12 is the surface format every driver has */
+static const enum r3d_pixel_format va_formats[] = { R3D_FORMAT_NV12, R3D_FORMAT_COUNT };
+
 const struct r3d_encoder_backend r3d_encoder_backend_va = {
 	.name = "va",
 	.probe = va_probe,
 	.describe = va_describe,
 	.set_bitrate = va_set_bitrate,
+	.native_formats = va_formats,
 };

@@ -48,9 +48,13 @@ static bool x264_set_bitrate(GstElement *enc, unsigned kbps)
 	return r3d_gst_set_uint_property(enc, "bitrate", kbps);
 }
 
+/* x264enc's sink caps (GStreamer 1.22): I420, YV12, NV12, Y42B, Y444 (+10-bit) */
+static const enum r3d_pixel_format x264_formats[] = { R3D_FORMAT_NV12, R3D_FORMAT_I420, R3D_FORMAT_COUNT };
+
 const struct r3d_encoder_backend r3d_encoder_backend_x264 = {
 	.name = "x264",
 	.probe = x264_probe,
 	.describe = x264_describe,
 	.set_bitrate = x264_set_bitrate,
+	.native_formats = x264_formats,
 };

@@ -135,6 +135,11 @@ void r3d_frame_source_extracted(struct r3d_frame_source *fs, struct r3d_frame_ti
 	fs->counters.extracted++;
 	if (!t->full_damage)
 		fs->counters.partial_damage++;
+	else
+		fs->counters.full_damage++;
+	double area = (double)fs->cfg.width * fs->cfg.height;
+	if (area > 0)
+		fs->counters.damage_fraction_sum += (double)t->damage.width * t->damage.height / area;
 }
 
 void r3d_frame_source_extract_failed(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)

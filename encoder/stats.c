@@ -7,6 +7,7 @@ static const char *const stage_names[R3D_STAGE_COUNT] = {
 	[R3D_STAGE_WAIT] = "wait",       [R3D_STAGE_EXTRACT] = "extract",
 	[R3D_STAGE_ENCODE] = "encode",   [R3D_STAGE_HANDOFF] = "handoff",
 	[R3D_STAGE_TOTAL] = "total",     [R3D_STAGE_MARK] = "mark",
+	[R3D_STAGE_DISPATCH] = "dispatch",
 };
 
 const char *r3d_stage_name(enum r3d_stage stage)
@@ -68,6 +69,7 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 	fprintf(f,
 		"{\"marked\":%llu,\"extracted\":%llu,\"encoded\":%llu,\"dropped\":%llu,"
 		"\"handed\":%llu,\"refreshes\":%llu,\"partial_damage\":%llu,"
+		"\"full_damage\":%llu,\"damage_fraction_mean\":%.4f,\"readbacks\":%llu,"
 		"\"extract_errors\":%llu,\"encode_errors\":%llu,\"keyframes\":%llu,"
 		"\"keyframe_requests\":%llu,\"bytes\":%llu,\"readback_bytes\":%llu,"
 		"\"client_frames\":%u,\"client_drops\":%u,\"client_margin_ms\":%d,"
@@ -75,7 +77,9 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 		(unsigned long long)st->marked, (unsigned long long)st->extracted,
 		(unsigned long long)st->encoded, (unsigned long long)st->dropped,
 		(unsigned long long)st->handed, (unsigned long long)st->refreshes,
-		(unsigned long long)st->partial_damage, (unsigned long long)st->extract_errors,
+		(unsigned long long)st->partial_damage, (unsigned long long)st->full_damage,
+		st->damage_fraction_mean, (unsigned long long)st->readbacks,
+		(unsigned long long)st->extract_errors,
 		(unsigned long long)st->encode_errors, (unsigned long long)st->keyframes,
 		(unsigned long long)st->keyframe_requests, (unsigned long long)st->bytes,
 		(unsigned long long)st->readback_bytes, st->client_frames, st->client_drops,

@@ -1,9 +1,20 @@
 /*
  * The stream: one frame source (pure logic) under a mutex, extraction on
  * the owner thread in dispatch(), one encoder thread fed through a single
- * slot. Only one raw frame buffer exists: the frame source keeps the encoder
- * "busy" from begin_extract until the encoder has copied the frame, so the
- * owner never writes the buffer while the encoder reads it.
+ * slot. One frame is in flight at a time: the frame source keeps the
+ * encoder "busy" from begin_extract until the encoder has copied the frame,
+ * so the owner never writes a buffer while the encoder reads it.
+ *
+ * GL and dmabuf sources are read asynchronously (extractor begin/poll):
+ * dispatch() converts the texture to the encoder's YUV format on the GPU,
+ * starts the readback into a PBO with a fence and returns at once; the
+ * encoder thread's timer then calls wakeup() so that the host calls
+ * dispatch() again, which polls the fence with a zero timeout and hands
+ * the frame over only when it has signalled. So the owner thread (QEMU's
+ * main loop, virgl's render thread) never waits for the GPU, and no
+ * context of our own is needed: the host's current context at dispatch does
+ * everything (the adapter needs no change). Env R3D_GL_READBACK=sync selects
+ * the spine's synchronous BGRx readback instead (comparisons).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,7 +54,17 @@ struct r3d_stream {
 	/* owner thread */
 	struct r3d_source source;
 	struct r3d_extractor *ext_gl, *ext_cpu;
-	struct r3d_raw_frame frame; /* see the top comment */
+	struct r3d_raw_frame frame;       /* synchronous extraction's own buffer */
+	struct r3d_raw_frame async_frame; /* borrowed from the GL extractor's ring */
+	enum r3d_pixel_format gl_format;  /* what GL/dmabuf sources are converted to */
+	bool gl_sync;                     /* R3D_GL_READBACK=sync */
+	bool inflight;                    /* an async readback was begun (under lock) */
+	struct r3d_frame_ticket inflight_ticket;
+	uint64_t inflight_owner_us;       /* owner-thread time spent on it so far */
+	uint64_t readback_estimate_us;    /* the last readback's begin->mapped time */
+
+	/* set with slot_full: the frame the encoder reads (frame or async_frame) */
+	const struct r3d_raw_frame *enc_frame;
 
 	/* encoder thread (created in create() so errors surface there) */
 	struct r3d_encoder *enc;
@@ -108,15 +129,16 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, unsign
 {
 	char *error = NULL;
 	struct r3d_access_unit *au = NULL;
-	bool fresh = !s->enc || s->enc_width != s->frame.width || s->enc_height != s->frame.height ||
-		     s->enc_format != s->frame.format;
+	const struct r3d_raw_frame *f = s->enc_frame;
+	bool fresh = !s->enc || s->enc_width != f->width || s->enc_height != f->height ||
+		     s->enc_format != f->format;
 
-	if (ensure_encoder(s, &s->frame, kbps)) {
+	if (ensure_encoder(s, f, kbps)) {
 		if (bitrate_changed && !fresh)
 			r3d_encoder_set_bitrate(s->enc, kbps);
 		if (t->keyframe)
 			r3d_encoder_force_keyframe(s->enc);
-		au = r3d_encoder_encode(s->enc, &s->frame, &t->timing, &error);
+		au = r3d_encoder_encode(s->enc, f, &t->timing, &error);
 		if (!au) {
 			r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "encode failed");
 			free(error);
@@ -245,13 +267,28 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	pthread_condattr_destroy(&ca);
 
 	/* the encoder now, so that a bad name or a missing element is an
-	 * error of create, not a log line at the first frame */
-	s->enc = make_encoder(s, w, h, STREAM_FORMAT, s->bitrate_kbps, error);
+	 * error of create, not a log line at the first frame; made for what a
+	 * GL source will give it: the YUV format it takes without videoconvert */
+	const char *rb = getenv("R3D_GL_READBACK");
+	s->gl_sync = rb && strcmp(rb, "sync") == 0;
+	s->gl_format = STREAM_FORMAT;
+	int ew = w, eh = h;
+	if (!s->gl_sync) {
+		s->gl_format = R3D_FORMAT_NV12;
+		ew = (w + 1) & ~1; /* the GPU conversion pads odd sizes */
+		eh = (h + 1) & ~1;
+	}
+	s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
+	if (s->enc && !s->gl_sync && r3d_encoder_native_format(s->enc) != s->gl_format) {
+		s->gl_format = r3d_encoder_native_format(s->enc); /* I420 for openh264 */
+		r3d_encoder_destroy(s->enc);
+		s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
+	}
 	if (!s->enc)
 		goto fail;
-	s->enc_width = w;
-	s->enc_height = h;
-	s->enc_format = STREAM_FORMAT;
+	s->enc_width = ew;
+	s->enc_height = eh;
+	s->enc_format = s->gl_format;
 	snprintf(s->backend, sizeof(s->backend), "%s", r3d_encoder_name(s->enc));
 	int rc = pthread_create(&s->thread, NULL, encoder_thread, s);
 	if (rc) {
@@ -330,6 +367,27 @@ bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int wid
 	return set_source(s, &src);
 }
 
+bool r3d_stream_set_source_dmabuf(struct r3d_stream *s, int fd, int width, int height, uint32_t fourcc,
+				  uint64_t modifier, uint32_t stride, uint32_t offset, bool y0_top)
+{
+	char *error = NULL;
+	if (!s)
+		return false;
+	struct r3d_source src = { .kind = R3D_SOURCE_DMABUF, .width = width, .height = height };
+	src.u.dmabuf.fd = fd;
+	src.u.dmabuf.fourcc = fourcc;
+	src.u.dmabuf.modifier = modifier;
+	src.u.dmabuf.stride = stride;
+	src.u.dmabuf.offset = offset;
+	src.u.dmabuf.y0_top = y0_top;
+	if (!r3d_dmabuf_check(&src, &error)) {
+		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "bad dmabuf");
+		free(error);
+		return false;
+	}
+	return set_source(s, &src);
+}
+
 void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
 {
 	if (!s)
@@ -347,8 +405,9 @@ static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
 {
 	switch (s->source.kind) {
 	case R3D_SOURCE_GL_TEXTURE:
+	case R3D_SOURCE_DMABUF:
 		if (!s->ext_gl)
-			s->ext_gl = r3d_extractor_create_gl(STREAM_FORMAT, error);
+			s->ext_gl = r3d_extractor_create_gl(s->gl_format, error);
 		return s->ext_gl;
 	case R3D_SOURCE_CPU: {
 		/* keep the source's own channel order: a plain copy */
@@ -367,6 +426,59 @@ static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
 	}
 }
 
+/* Under lock: ask for a dispatch in `us` (the encoder thread's timer calls
+ * wakeup(); an earlier deadline stays). */
+static void wake_in(struct r3d_stream *s, uint64_t us)
+{
+	uint64_t at = r3d_time_us() + us;
+	if (!s->pace_deadline_us || at < s->pace_deadline_us) {
+		s->pace_deadline_us = at;
+		pthread_cond_broadcast(&s->cond);
+	}
+}
+
+/* Under lock: the frame is in CPU memory: to the encoder thread. */
+static void hand_to_encoder(struct r3d_stream *s, struct r3d_frame_ticket *t, const struct r3d_raw_frame *f,
+			    uint64_t owner_us)
+{
+	r3d_frame_source_extracted(&s->fs, t);
+	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t->timing.extracted_us - t->timing.extract_start_us);
+	r3d_stats_window_add(&s->win[R3D_STAGE_DISPATCH], owner_us);
+	s->extra.readback_bytes += f->size;
+	s->enc_frame = f;
+	s->slot = *t;
+	s->slot_full = true;
+	pthread_cond_broadcast(&s->cond);
+}
+
+/* The async readback in flight: collect it if its fence has signalled. */
+static void poll_inflight(struct r3d_stream *s)
+{
+	char *error = NULL;
+	uint64_t t0 = r3d_time_us();
+	int r = r3d_extractor_poll(s->ext_gl, &s->async_frame, &error);
+	uint64_t spent = r3d_time_us() - t0;
+
+	pthread_mutex_lock(&s->lock);
+	s->inflight_owner_us += spent;
+	if (r == 0) {
+		/* not yet: look again soon (a quarter of the last readback) */
+		uint64_t again = s->readback_estimate_us / 4;
+		wake_in(s, again < 200 ? 200 : again > 2000 ? 2000 : again);
+	} else if (r < 0) {
+		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "readback failed");
+		s->inflight = false;
+		r3d_frame_source_extract_failed(&s->fs, &s->inflight_ticket);
+	} else {
+		s->inflight = false;
+		hand_to_encoder(s, &s->inflight_ticket, &s->async_frame, s->inflight_owner_us);
+		s->readback_estimate_us = s->inflight_ticket.timing.extracted_us -
+					  s->inflight_ticket.timing.extract_start_us;
+	}
+	pthread_mutex_unlock(&s->lock);
+	free(error);
+}
+
 void r3d_stream_dispatch(struct r3d_stream *s)
 {
 	struct r3d_frame_ticket t;
@@ -376,6 +488,11 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
+	if (s->inflight) {
+		pthread_mutex_unlock(&s->lock);
+		poll_inflight(s);
+		return;
+	}
 	if (s->source.kind == R3D_SOURCE_NONE ||
 	    !r3d_frame_source_begin_extract(&s->fs, &t)) {
 		if (!r3d_frame_source_should_extract(&s->fs, &wait_us) && wait_us) {
@@ -386,26 +503,32 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 		pthread_mutex_unlock(&s->lock);
 		return;
 	}
+	s->extra.readbacks++;
 	pthread_mutex_unlock(&s->lock);
 
 	/* the readback, without the lock: sink feedback must not wait for it */
+	uint64_t t0 = r3d_time_us();
 	struct r3d_extractor *ext = extractor_for(s, &error);
-	bool ok = ext && r3d_extractor_extract(ext, &s->source, &s->frame, &error);
+	bool async = ext && !s->gl_sync && r3d_extractor_is_async(ext);
+	bool ok = ext && (async ? r3d_extractor_begin(ext, &s->source, &error)
+				: r3d_extractor_extract(ext, &s->source, &s->frame, &error));
+	uint64_t spent = r3d_time_us() - t0;
 
 	pthread_mutex_lock(&s->lock);
 	if (!ok) {
 		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "extraction failed");
 		free(error);
 		r3d_frame_source_extract_failed(&s->fs, &t);
-		pthread_mutex_unlock(&s->lock);
-		return;
+	} else if (async) {
+		s->inflight = true;
+		s->inflight_ticket = t;
+		s->inflight_owner_us = spent;
+		/* the first look when the last readback took its time */
+		uint64_t first = s->readback_estimate_us;
+		wake_in(s, first < 200 ? 200 : first > 8000 ? 8000 : first);
+	} else {
+		hand_to_encoder(s, &t, &s->frame, spent);
 	}
-	r3d_frame_source_extracted(&s->fs, &t);
-	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t.timing.extracted_us - t.timing.extract_start_us);
-	s->extra.readback_bytes += s->frame.size;
-	s->slot = t;
-	s->slot_full = true;
-	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -493,6 +616,8 @@ void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
 	out->handed = c.handed;
 	out->refreshes = c.refreshes;
 	out->partial_damage = c.partial_damage;
+	out->full_damage = c.full_damage;
+	out->damage_fraction_mean = c.extracted ? c.damage_fraction_sum / (double)c.extracted : 0;
 	out->extract_errors = c.extract_errors;
 	out->encode_errors = c.encode_errors;
 	out->bitrate_kbps = s->bitrate_kbps;

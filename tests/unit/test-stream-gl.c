@@ -1,7 +1,8 @@
 /*
  * The stream with a GL source (the test scene's texture, EGL surfaceless)
  * and x264: extraction happens in dispatch on the owner thread, in its
- * current context; the access units decode to pictures whose stamps are the
+ * current context (GPU NV12 conversion, asynchronous PBO readback collected
+ * by the dispatch that the stream's wakeup asks for); the access units decode to pictures whose stamps are the
  * frames rendered, in order, with the render times given (orientation and
  * the whole GL -> encoder path are right). The sink takes each frame at once.
  */
@@ -72,9 +73,13 @@ int main(void)
 		r3d_stream_mark_dirty(s, NULL);
 		assert(atomic_exchange(&wake, false)); /* sink ready, encoder idle: wake at once */
 		r3d_stream_dispatch(s);
-		for (int t = 0; t < 1000 && count() < i + 1; t++) {
-			struct timespec ts = { 0, 5 * 1000 * 1000 };
+		/* as a host does: dispatch again whenever the stream asks (the
+		 * asynchronous readback is collected by a later dispatch) */
+		for (int t = 0; t < 5000 && count() < i + 1; t++) {
+			struct timespec ts = { 0, 1000 * 1000 };
 			nanosleep(&ts, NULL);
+			if (atomic_exchange(&wake, false))
+				r3d_stream_dispatch(s);
 		}
 		assert(count() == i + 1);
 		r3d_stream_sink_ready(s);
@@ -82,6 +87,9 @@ int main(void)
 	struct r3d_stats st;
 	r3d_stream_get_stats(s, &st);
 	assert(st.marked == N && st.extracted == N && st.encoded == N && st.handed == N && st.dropped == 0);
+	assert(st.readbacks == N && st.full_damage == N && st.partial_damage == 0);
+	assert(st.readback_bytes == (uint64_t)N * 640 * 360 * 3 / 2); /* NV12: 1.5 bytes per pixel */
+	assert(strcmp(r3d_stream_encoder_name(s), "x264") == 0);
 	r3d_stream_destroy(s); /* the scene's context is current */
 
 	struct h264_decoder *dec = h264_decoder_new();

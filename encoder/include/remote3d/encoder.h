@@ -3,6 +3,9 @@
  *
  * One GStreamer core (encode-gst.c):
  *   appsrc ! [videoconvert] ! <encoder> ! h264parse !
+ * (videoconvert only when the encoder element does not take the input
+ * format as it is: x264/va take NV12, openh264 I420; YUV input is BT.601
+ * limited range, caps colorimetry=bt601, chroma-site=jpeg)
  *   video/x-h264,stream-format=byte-stream,alignment=au ! appsink
  * with backends (encoder-*.c, one struct with an impl table each):
  *   "x264"      x264enc, low latency (zerolatency, no B-frames, one-frame VBV)
@@ -50,6 +53,12 @@ void r3d_encoder_destroy(struct r3d_encoder *enc); /* NULL ok */
 
 /* The backend actually used ("x264" for "auto" on a machine without VA). */
 const char *r3d_encoder_name(const struct r3d_encoder *enc);
+/* The YUV format the backend takes without a CPU conversion (NV12 for
+ * x264 and va, I420 for openh264; NV12 for a custom pipeline, which keeps
+ * its videoconvert). */
+enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc);
+/* Does the pipeline convert on the CPU (videoconvert) for the configured format? */
+bool r3d_encoder_converts(const struct r3d_encoder *enc);
 /* The full GStreamer pipeline description in use. */
 const char *r3d_encoder_pipeline(const struct r3d_encoder *enc);
 

@@ -33,6 +33,8 @@ struct r3d_frame_source_config {
 struct r3d_frame_counters {
 	uint64_t marked, extracted, encoded, dropped, handed;
 	uint64_t refreshes, partial_damage, extract_errors, encode_errors;
+	uint64_t full_damage;        /* extracted frames with whole-frame damage */
+	double damage_fraction_sum;  /* sum over extracted frames of damaged area / frame area */
 };
 
 /* What begin_extract hands out: one frame to read back. */

@@ -20,6 +20,8 @@ enum r3d_stage {
 	R3D_STAGE_HANDOFF, /* access unit out -> handed to the sink (callback returned) */
 	R3D_STAGE_TOTAL,   /* dirty mark -> handed */
 	R3D_STAGE_MARK,    /* cost of one mark-dirty call on the owner thread */
+	R3D_STAGE_DISPATCH, /* cost of one dispatch that started or collected a readback
+			     * (its GL calls, on the owner thread) */
 	R3D_STAGE_COUNT
 };
 
@@ -42,6 +44,9 @@ struct r3d_stats {
 	uint64_t marked, extracted, encoded, dropped, handed;
 	uint64_t refreshes;       /* full-frame repaints the source asked for itself */
 	uint64_t partial_damage;  /* extracted frames whose damage was not the whole frame */
+	uint64_t full_damage;     /* extracted frames whose damage covered the whole frame */
+	double damage_fraction_mean; /* mean damaged area / frame area over extracted frames */
+	uint64_t readbacks;       /* readbacks started (GPU/CPU reads of the source) */
 	uint64_t extract_errors, encode_errors;
 	uint64_t keyframes;       /* access units that are IDR frames */
 	uint64_t keyframe_requests;

@@ -5,7 +5,13 @@
  *  - the owner thread (in QEMU the main loop, which owns the GL context)
  *    calls set_source_*, mark_dirty and dispatch. Extraction happens in
  *    dispatch, on that thread, so a GL source is read in the owner's
- *    current context.
+ *    current context (the same context at every dispatch). A GL or dmabuf
+ *    source is converted to YUV on the GPU and read back asynchronously:
+ *    one dispatch starts the readback (PBO + fence) and returns without
+ *    waiting; the stream calls wakeup() when it is time to look again, and
+ *    a later dispatch hands the frame to the encoder once the fence has
+ *    signalled. Nothing is read back unless a frame was marked dirty and
+ *    will be encoded.
  *  - one encoder thread with a single-slot queue encodes and calls
  *    on_access_unit (ownership of the AU passes to the callee).
  *  - sink feedback (ready, gone, keyframe, reports, queue state, bitrate)
@@ -59,6 +65,14 @@ bool r3d_stream_set_source_gl(struct r3d_stream *s, unsigned texture, int width,
  * set_source/destroy; they are read only inside dispatch. */
 bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int width, int height,
 			       int stride, enum r3d_pixel_format fmt);
+/* A dmabuf (fd, DRM fourcc XRGB8888/ARGB8888/XBGR8888/ABGR8888, modifier
+ * (DRM_FORMAT_MOD_INVALID = implicit), stride, offset), imported through
+ * EGL_EXT_image_dma_buf_import into the owner's current EGL context at
+ * dispatch, then read like a GL texture. The fd stays the caller's: valid
+ * until the next set_source/destroy; the import is cached while fd and
+ * parameters are unchanged. False (logged) on bad arguments (r3d_dmabuf_check). */
+bool r3d_stream_set_source_dmabuf(struct r3d_stream *s, int fd, int width, int height, uint32_t fourcc,
+				  uint64_t modifier, uint32_t stride, uint32_t offset, bool y0_top);
 void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage /* NULL = all */);
 /* Extracts the newest frame iff dirty && sink ready && encoder idle (&& pacing). */
 void r3d_stream_dispatch(struct r3d_stream *s);
