@@ -31,15 +31,6 @@ bool gl_dmabuf_import(struct gl_dmabuf_import *imp, const struct r3d_source *src
 		r3d_set_error(error, "dmabuf: no current EGL display (the GL context must be an EGL one)");
 		return false;
 	}
-	if (!epoxy_has_egl_extension(dpy, "EGL_EXT_image_dma_buf_import")) {
-		r3d_set_error(error, "dmabuf: the EGL display has no EGL_EXT_image_dma_buf_import "
-				     "(no GPU driver behind it?)");
-		return false;
-	}
-	if (!epoxy_has_gl_extension("GL_OES_EGL_image")) {
-		r3d_set_error(error, "dmabuf: the GL context has no GL_OES_EGL_image");
-		return false;
-	}
 	uint64_t mod = src->u.dmabuf.modifier;
 	bool explicit_mod = mod != R3D_DRM_FORMAT_MOD_INVALID;
 	bool have_mods = epoxy_has_egl_extension(dpy, "EGL_EXT_image_dma_buf_import_modifiers");
@@ -47,6 +38,15 @@ bool gl_dmabuf_import(struct gl_dmabuf_import *imp, const struct r3d_source *src
 		r3d_set_error(error, "dmabuf: modifier 0x%016llx needs EGL_EXT_image_dma_buf_import_modifiers, "
 				     "which this EGL display lacks (only LINEAR or INVALID/implicit work here)",
 			      (unsigned long long)mod);
+		return false;
+	}
+	if (!epoxy_has_egl_extension(dpy, "EGL_EXT_image_dma_buf_import")) {
+		r3d_set_error(error, "dmabuf: the EGL display has no EGL_EXT_image_dma_buf_import "
+				     "(no GPU driver behind it?)");
+		return false;
+	}
+	if (!epoxy_has_gl_extension("GL_OES_EGL_image")) {
+		r3d_set_error(error, "dmabuf: the GL context has no GL_OES_EGL_image");
 		return false;
 	}
 	EGLint attrs[32];

@@ -1,0 +1,175 @@
+/*
+ * Lazy readback with a real GL source (the test scene on EGL surfaceless)
+ * and real x264, counted by the stream's own counters:
+ *   clean          nothing is read back while nothing is marked dirty, however
+ *                  often the host dispatches and the sink says it has room;
+ *                  partial damage is counted as partial with its area fraction.
+ *   dropped        the scene renders as fast as it can, the stream takes at
+ *                  most 60 fps: every readback becomes an encoded frame
+ *                  (readbacks == encoded once the last one is collected), the
+ *                  frames rendered meanwhile are dropped without a readback
+ *                  (rendered == readbacks + dropped, rendered >> readbacks).
+ * argv[1] = clean | dropped
+ */
+#include <assert.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "remote3d/stream.h"
+#include "scene.h"
+
+#define W 640
+#define H 360
+
+static atomic_int handed;
+static atomic_bool wake;
+
+static void on_au(void *opaque, struct r3d_access_unit *au)
+{
+	(void)opaque;
+	atomic_fetch_add(&handed, 1);
+	r3d_access_unit_free(au);
+}
+
+static void on_wakeup(void *opaque)
+{
+	(void)opaque;
+	atomic_store(&wake, true);
+}
+
+/* One turn of a host's main loop: dispatch if asked, room again in the sink
+ * once it got a frame (an instant network). */
+static void host_turn(struct r3d_stream *s, int *seen)
+{
+	if (atomic_exchange(&wake, false))
+		r3d_stream_dispatch(s);
+	int n = atomic_load(&handed);
+	if (n > *seen) {
+		*seen = n;
+		r3d_stream_sink_ready(s);
+	}
+}
+
+static void idle_host(struct r3d_stream *s, int *seen, int ms)
+{
+	for (int i = 0; i < ms; i++) {
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		host_turn(s, seen);
+	}
+}
+
+static struct r3d_stream *make_stream(unsigned max_fps)
+{
+	char *error = NULL;
+	struct r3d_stream_config cfg = { .width = W, .height = H, .encoder = "x264", .max_fps = max_fps,
+					 .on_access_unit = on_au, .wakeup = on_wakeup };
+	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
+	if (!s)
+		fprintf(stderr, "%s\n", error);
+	assert(s);
+	return s;
+}
+
+static int test_clean(struct r3d_scene *sc)
+{
+	struct r3d_stream *s = make_stream(0);
+	struct r3d_stats st;
+	int seen = 0;
+
+	assert(r3d_stream_set_source_gl(s, r3d_scene_texture(sc), W, H, r3d_scene_y0_top(sc)));
+	r3d_stream_sink_ready(s);
+	for (uint32_t i = 0; i < 3; i++) {
+		r3d_scene_render(sc, i, r3d_time_us());
+		r3d_stream_mark_dirty(s, NULL);
+		idle_host(s, &seen, 300);
+	}
+	r3d_stream_get_stats(s, &st);
+	assert(st.readbacks == 3 && st.encoded == 3 && st.full_damage == 3 && st.partial_damage == 0);
+
+	/* nothing dirty: dispatch and sink room as much as a host likes */
+	for (int i = 0; i < 200; i++) {
+		r3d_stream_dispatch(s);
+		r3d_stream_sink_ready(s);
+		host_turn(s, &seen);
+	}
+	idle_host(s, &seen, 100);
+	r3d_stream_get_stats(s, &st);
+	assert(st.readbacks == 3 && st.extracted == 3 && st.readback_bytes == 3ull * W * H * 3 / 2);
+	printf("clean: 200 dispatches without a dirty mark: readbacks stayed %llu\n",
+	       (unsigned long long)st.readbacks);
+
+	/* a quarter of the picture damaged, then the two halves of it */
+	struct r3d_rect quarter = { 0, 0, W / 2, H / 2 };
+	r3d_scene_render(sc, 10, r3d_time_us());
+	r3d_stream_mark_dirty(s, &quarter);
+	idle_host(s, &seen, 300);
+	r3d_stream_get_stats(s, &st);
+	assert(st.readbacks == 4 && st.encoded == 4 && st.partial_damage == 1 && st.full_damage == 3);
+	double want = (3 * 1.0 + 0.25) / 4;
+	assert(st.damage_fraction_mean > want - 1e-9 && st.damage_fraction_mean < want + 1e-9);
+	printf("clean: partial damage counted: full %llu partial %llu mean damaged fraction %.4f\n",
+	       (unsigned long long)st.full_damage, (unsigned long long)st.partial_damage,
+	       st.damage_fraction_mean);
+	r3d_stream_destroy(s);
+	return 0;
+}
+
+static int test_dropped(struct r3d_scene *sc)
+{
+	struct r3d_stream *s = make_stream(60);
+	struct r3d_stats st;
+	int seen = 0;
+	uint32_t rendered = 0;
+
+	assert(r3d_stream_set_source_gl(s, r3d_scene_texture(sc), W, H, r3d_scene_y0_top(sc)));
+	r3d_stream_sink_ready(s);
+	uint64_t start = r3d_time_us();
+	while (r3d_time_us() - start < 2000000) {
+		r3d_scene_render(sc, rendered++, r3d_time_us());
+		r3d_stream_mark_dirty(s, NULL);
+		host_turn(s, &seen);
+	}
+	double secs = (double)(r3d_time_us() - start) / 1e6;
+	r3d_stream_get_stats(s, &st);
+	uint64_t readbacks_at_stop = st.readbacks, encoded_at_stop = st.encoded;
+	/* the last frame still pending or in flight completes */
+	idle_host(s, &seen, 500);
+	r3d_stream_get_stats(s, &st);
+	printf("dropped: %.2f s: rendered %u (%.0f fps), readbacks %llu, encoded %llu (%.0f fps), dropped %llu; "
+	       "at stop: readbacks %llu encoded %llu\n", secs, rendered, rendered / secs,
+	       (unsigned long long)st.readbacks, (unsigned long long)st.encoded, st.encoded / secs,
+	       (unsigned long long)st.dropped, (unsigned long long)readbacks_at_stop,
+	       (unsigned long long)encoded_at_stop);
+	assert(st.marked == rendered);
+	assert(readbacks_at_stop <= encoded_at_stop + 1); /* at most the one in flight */
+	assert(st.readbacks == st.encoded && st.encoded == st.handed && st.extract_errors == 0);
+	assert(st.readbacks + st.dropped == rendered);
+	assert(st.encoded <= 60 * secs + 2);   /* the pacing held */
+	assert(rendered >= 2 * st.readbacks);  /* most frames were never read back */
+	r3d_stream_destroy(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	char *error = NULL;
+	const char *which = argc > 1 ? argv[1] : "clean";
+	if (!r3d_encoder_available("x264", &error)) {
+		printf("SKIP: %s\n", error);
+		return 77;
+	}
+	struct r3d_scene *sc = r3d_scene_create(W, H, &error);
+	if (!sc) {
+		printf("SKIP: %s\n", error);
+		return 77;
+	}
+	atomic_init(&handed, 0);
+	atomic_init(&wake, false);
+	int rc = strcmp(which, "dropped") == 0 ? test_dropped(sc) : test_clean(sc);
+	r3d_scene_destroy(sc);
+	return rc;
+}
