@@ -6,10 +6,11 @@
  *    flipped on the CPU so that the frame's rows are top-down.
  *  - extract(), NV12/I420: the shader conversion (gl-convert.c), then a
  *    synchronous glReadPixels of the planes.
- *  - begin()/poll(): the shader conversion (any output format), glReadPixels
- *    into a pixel buffer object of a ring of R3D_EXTRACT_RING, glFenceSync +
- *    glFlush, return. poll() asks the fence with a zero timeout and maps only
- *    a signalled one. The ring's buffers are persistently mapped where
+ *  - begin()/poll(): the shader conversion (any output format), glFenceSync +
+ *    glFlush, return. poll() asks the fence with a zero timeout; once the
+ *    conversion is done it issues glReadPixels into a pixel buffer object of
+ *    a ring of R3D_EXTRACT_RING with a second fence, and maps only when that
+ *    one has signalled (at once on llvmpipe, whose reads are CPU copies). The ring's buffers are persistently mapped where
  *    GL 4.4 / ARB_buffer_storage allows (CLIENT_STORAGE: cached system
  *    memory), so poll() then copies nothing; else poll() maps and copies.
  * The caller's GL state is restored, so a host's renderer (virglrenderer in
@@ -29,6 +30,7 @@
 struct readback_slot {
 	GLuint pbo;
 	GLsync fence;
+	bool read_issued; /* false: fence guards the conversion draw; true: the glReadPixels */
 	void *map;     /* persistent mapping */
 	uint8_t *copy; /* without persistent mapping: the CPU copy */
 	size_t size;
@@ -259,9 +261,13 @@ static bool gl_begin(struct r3d_extractor *ext, const struct r3d_source *src, ch
 		return false;
 	}
 	struct readback_slot *sl = &g->ring[g->next];
-	if (!slot_prepare(g, sl, size, error) || !gl_convert_draw(&g->conv, tex, src->width, src->height, y0_top, error) ||
-	    !gl_convert_read(&g->conv, sl->pbo, NULL, error))
+	if (!slot_prepare(g, sl, size, error) || !gl_convert_draw(&g->conv, tex, src->width, src->height, y0_top, error))
 		return false;
+	/* With a GPU the glReadPixels into the PBO could go here too (it is
+	 * queued like a draw), but a software rasterizer (llvmpipe) performs
+	 * it at once, waiting for the conversion to be rasterized: the caller
+	 * would wait. So: fence the draw now, issue the read when it signalled. */
+	sl->read_issued = false;
 	sl->fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
 	if (!sl->fence) {
 		r3d_set_error(error, "extract (gl): glFenceSync failed (GL error 0x%x)", glGetError());
@@ -289,6 +295,28 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 		return 0;
 	glDeleteSync(sl->fence);
 	sl->fence = NULL;
+	if (r != GL_WAIT_FAILED && !sl->read_issued) {
+		/* converted: now the (asynchronous on a GPU) read into the PBO */
+		while (glGetError() != GL_NO_ERROR)
+			;
+		if (!gl_convert_read(&g->conv, sl->pbo, NULL, error)) {
+			g->inflight = -1;
+			return -1;
+		}
+		sl->read_issued = true;
+		sl->fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+		if (!sl->fence) {
+			g->inflight = -1;
+			r3d_set_error(error, "extract (gl): glFenceSync failed (GL error 0x%x)", glGetError());
+			return -1;
+		}
+		glFlush();
+		r = glClientWaitSync(sl->fence, 0, 0); /* done at once on llvmpipe */
+		if (r == GL_TIMEOUT_EXPIRED)
+			return 0;
+		glDeleteSync(sl->fence);
+		sl->fence = NULL;
+	}
 	g->inflight = -1;
 	if (r == GL_WAIT_FAILED) {
 		r3d_set_error(error, "extract (gl): waiting for the readback fence failed (GL error 0x%x)",
