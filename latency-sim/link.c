@@ -490,11 +490,17 @@ bool r3d_link_enqueue(struct r3d_link *link, struct r3d_link_packet *pkt,
 struct r3d_link_packet *r3d_link_dequeue(struct r3d_link *link,
 					 uint64_t now_us)
 {
+	return r3d_link_dequeue_by(link, now_us, now_us);
+}
+
+struct r3d_link_packet *r3d_link_dequeue_by(struct r3d_link *link,
+					    uint64_t now_us, uint64_t by_us)
+{
 	struct r3d_link_packet *pkt;
 
 	advance(link, now_us);
 	pkt = link->delay.head;
-	if (!pkt || pkt->exit_us > now_us)
+	if (!pkt || pkt->exit_us > (by_us > now_us ? by_us : now_us))
 		return NULL;
 	list_pop(&link->delay);
 	link->stats.out_packets++;

@@ -124,6 +124,12 @@ bool r3d_link_enqueue(struct r3d_link *link, struct r3d_link_packet *pkt,
 struct r3d_link_packet *r3d_link_dequeue(struct r3d_link *link,
 					 uint64_t now_us);
 
+/* The same, but a packet whose exit time is <= by_us (>= now_us) also
+ * leaves, early: the event loop hands out in one pass every packet due
+ * before it could wake up again. Serialisation advances to now_us only. */
+struct r3d_link_packet *r3d_link_dequeue_by(struct r3d_link *link,
+					    uint64_t now_us, uint64_t by_us);
+
 /* When something next leaves the link (R3D_LINK_NEVER if nothing is
  * inside). */
 uint64_t r3d_link_next_deadline(struct r3d_link *link, uint64_t now_us);

@@ -17,14 +17,31 @@
 #define STATS_PERIOD_US 1000000ull
 #define STOP_GRACE_US 3000000ull
 
+/*
+ * Wake-up compensation. A timed wake-up comes back late (tens of
+ * microseconds on an idle machine, more on a busy or virtualised one), and
+ * every microsecond of it would be delay error. So the loop asks to wake
+ * `early` before the next exit, where `early` follows the mean lateness of
+ * its past timed wake-ups, and on each pass writes every packet due within
+ * `early` of now. The mean write time then lands on the exit time, and
+ * packets due closer together than a wake-up costs are written in one
+ * wake-up. A sample counts at most LATE_CLIP_NS (a rare stall of a busy
+ * machine must not make every packet early); `early` stays within
+ * EARLY_MAX_NS.
+ */
+#define EARLY_MAX_NS 300000ll
+#define LATE_CLIP_NS 1000000ll
+#define EARLY_WEIGHT 16 /* a new sample weighs 1/16 */
+
 static const char *dir_name[2] = { "up", "down" };
 
 struct interval {
 	struct r3d_link_stats last;
 	uint64_t delay_max_us;
-	/* how late packets were written after their exit time: the
-	 * emulator's own delay error on this side of the syscalls */
-	uint64_t late_sum_us, late_max_us, late_count;
+	/* how late packets were written after their exit time (< 0: early):
+	 * the emulator's own delay error on this side of the syscalls */
+	int64_t late_sum_us, late_max_us, late_min_us;
+	uint64_t late_count;
 };
 
 static uint64_t now_ns(void)
@@ -50,23 +67,26 @@ static int64_t wall_offset_us(void)
 }
 
 static void deliver(struct r3d_ls_loop *l, struct interval *iv, uint64_t now,
-		    int64_t wall_offset)
+		    uint64_t by, int64_t wall_offset)
 {
 	for (int d = 0; d < 2; d++) {
 		struct r3d_link_packet *pkt;
 		int out = l->tun[d == R3D_LS_UP ? 1 : 0];
 
-		while ((pkt = r3d_link_dequeue(l->link[d], now))) {
+		while ((pkt = r3d_link_dequeue_by(l->link[d], now, by))) {
 			/* a tun write only fails if the device is gone or the
 			 * packet is malformed; either way it is dropped */
 			if (write(out, pkt->data, pkt->len) < 0 && errno == EIO)
 				fprintf(stderr, "latency-sim: %s write: %s\n",
 					dir_name[d], strerror(errno));
-			uint64_t late = r3d_ls_now_us() - pkt->exit_us;
+			int64_t late = (int64_t)r3d_ls_now_us() - (int64_t)pkt->exit_us;
+			if (!iv[d].late_count++)
+				iv[d].late_max_us = iv[d].late_min_us = late;
 			iv[d].late_sum_us += late;
-			iv[d].late_count++;
 			if (late > iv[d].late_max_us)
 				iv[d].late_max_us = late;
+			if (late < iv[d].late_min_us)
+				iv[d].late_min_us = late;
 			uint64_t delay = pkt->exit_us - pkt->enter_us;
 			if (delay > iv[d].delay_max_us)
 				iv[d].delay_max_us = delay;
@@ -96,14 +116,14 @@ static void read_tun(struct r3d_ls_loop *l, int d, uint64_t now)
 }
 
 static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
-			uint64_t now, bool final)
+			uint64_t now, int64_t early_ns, bool final)
 {
 	struct r3d_link_stats s[2];
 	double t = (double)(now - l->start_us) / 1e6;
 
 	if (l->stats)
-		fprintf(l->stats, "{\"t\":%.3f%s", t,
-			final ? ",\"final\":true" : "");
+		fprintf(l->stats, "{\"t\":%.3f%s,\"early_us\":%.1f", t,
+			final ? ",\"final\":true" : "", (double)early_ns / 1e3);
 	for (int d = 0; d < 2; d++) {
 		r3d_link_get_stats(l->link[d], now, &s[d]);
 		uint64_t pkts = s[d].out_packets - iv[d].last.out_packets;
@@ -128,7 +148,8 @@ static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
 				"\"queue_bytes\":%llu,\"queue_packets\":%llu,"
 				"\"drop_queue\":%llu,\"drop_loss\":%llu,"
 				"\"delay_avg_ms\":%.3f,\"delay_max_ms\":%.3f,"
-				"\"late_avg_us\":%.1f,\"late_max_us\":%llu}",
+				"\"late_avg_us\":%.1f,\"late_min_us\":%lld,"
+				"\"late_max_us\":%lld}",
 				dir_name[d], (unsigned long long)s[d].in_packets,
 				(unsigned long long)s[d].out_packets,
 				(unsigned long long)s[d].out_bytes, bps,
@@ -140,10 +161,12 @@ static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
 				(double)iv[d].delay_max_us / 1e3,
 				iv[d].late_count ? (double)iv[d].late_sum_us /
 					(double)iv[d].late_count : 0.0,
-				(unsigned long long)iv[d].late_max_us);
+				(long long)iv[d].late_min_us,
+				(long long)iv[d].late_max_us);
 		iv[d].last = s[d];
 		iv[d].delay_max_us = 0;
-		iv[d].late_sum_us = iv[d].late_max_us = iv[d].late_count = 0;
+		iv[d].late_sum_us = iv[d].late_max_us = iv[d].late_min_us = 0;
+		iv[d].late_count = 0;
 	}
 	if (l->stats) {
 		fputs("}\n", l->stats);
@@ -169,6 +192,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 	bool stopping = false;
 	uint64_t stop_at = 0, next_stats;
 	int64_t wall_offset = wall_offset_us();
+	int64_t early_ns = 0;
 
 	memset(iv, 0, sizeof(iv));
 	sigemptyset(&mask);
@@ -198,9 +222,10 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 	next_stats = l->start_us + STATS_PERIOD_US;
 	for (;;) {
 		uint64_t ns = now_ns(), now = ns / 1000;
-		deliver(l, iv, now, wall_offset);
+		uint64_t by = (ns + (uint64_t)early_ns) / 1000;
+		deliver(l, iv, now, by, wall_offset);
 		if (now >= next_stats) {
-			print_stats(l, iv, now, false);
+			print_stats(l, iv, now, early_ns, false);
 			next_stats += STATS_PERIOD_US;
 			if (next_stats <= now)
 				next_stats = now + STATS_PERIOD_US;
@@ -217,7 +242,14 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		}
 		if (stopping && stop_at < deadline)
 			deadline = stop_at;
-		uint64_t wait_ns = deadline * 1000 > ns ? deadline * 1000 - ns : 0;
+		/* wake `early` before a delivery; a deadline inside the early
+		 * window is a serialisation that ends (nothing to write yet):
+		 * wake exactly at it */
+		uint64_t dl_ns = deadline * 1000, wait_ns = 0;
+		if (dl_ns > ns + (uint64_t)early_ns)
+			wait_ns = dl_ns - (uint64_t)early_ns - ns;
+		else if (dl_ns > ns)
+			wait_ns = dl_ns - ns;
 		struct timespec ts = {
 			.tv_sec = (time_t)(wait_ns / 1000000000ull),
 			.tv_nsec = (long)(wait_ns % 1000000000ull),
@@ -230,7 +262,18 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 			perror("latency-sim: epoll_pwait2");
 			goto out_ep;
 		}
-		now = r3d_ls_now_us();
+		uint64_t woke_ns = now_ns();
+		if (n == 0 && wait_ns > 0) {
+			int64_t late = (int64_t)(woke_ns - ns - wait_ns);
+			if (late > LATE_CLIP_NS)
+				late = LATE_CLIP_NS;
+			early_ns += (late - early_ns) / EARLY_WEIGHT;
+			if (early_ns < 0)
+				early_ns = 0;
+			if (early_ns > EARLY_MAX_NS)
+				early_ns = EARLY_MAX_NS;
+		}
+		now = woke_ns / 1000;
 		for (int i = 0; i < n; i++) {
 			uint32_t id = events[i].data.u32;
 			if (id < 2) {
@@ -265,7 +308,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		}
 	}
 done:
-	print_stats(l, iv, r3d_ls_now_us(), true);
+	print_stats(l, iv, r3d_ls_now_us(), early_ns, true);
 out_ep:
 	close(ep);
 out_sfd:

@@ -338,7 +338,8 @@ enum opt_id {
 	OPT_OUTAGE, OPT_PCAP,
 	/* global only from here */
 	OPT_GLOBAL, OPT_MTU = OPT_GLOBAL, OPT_SEED, OPT_NETNS_A, OPT_NETNS_B,
-	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_REALTIME, OPT_HELP,
+	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_REALTIME, OPT_NO_REALTIME,
+	OPT_HELP,
 };
 
 static const struct {
@@ -368,6 +369,7 @@ static const struct {
 	{ "stats", OPT_STATS, true },
 	{ "quiet", OPT_QUIET, false },
 	{ "realtime", OPT_REALTIME, false },
+	{ "no-realtime", OPT_NO_REALTIME, false },
 	{ "help", OPT_HELP, false },
 };
 
@@ -461,7 +463,10 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		o->quiet = true;
 		return true;
 	case OPT_REALTIME:
-		o->realtime = true;
+		o->realtime = R3D_LS_REALTIME_ON;
+		return true;
+	case OPT_NO_REALTIME:
+		o->realtime = R3D_LS_REALTIME_OFF;
 		return true;
 	case OPT_HELP:
 		o->help = true;
@@ -598,7 +603,11 @@ void r3d_ls_options_usage(FILE *out)
 "  --stats FILE          JSON lines, once a second\n"
 "  --quiet               no stats on stderr\n"
 "  --seed N              random seed for loss and jitter            [1]\n"
-"  --realtime            SCHED_FIFO for latency-sim (default: nice -20)\n"
+"  --realtime            run the loop under SCHED_FIFO 10 with its memory\n"
+"                        locked, or fail loudly; by default this is tried\n"
+"                        and, where not permitted (not root), nice -20 is\n"
+"                        used, or nothing (said on stderr and in --stats)\n"
+"  --no-realtime         nice -20 only (COMMAND always keeps its own)\n"
 "  --netns-a NS, --netns-b NS  link two existing namespaces (names under\n"
 "                        /run/netns or paths) instead of making one\n"
 "  --addr-a IP, --addr-b IP    link addresses (default: a free 10.213.x.y\n"

@@ -13,6 +13,15 @@
 
 enum r3d_ls_dir { R3D_LS_UP = 0, R3D_LS_DOWN = 1 };
 
+/* Scheduling of the event loop: AUTO tries SCHED_FIFO and falls back to
+ * nice -20 (then to nothing) where not permitted; ON insists on
+ * SCHED_FIFO; OFF only asks for nice -20. */
+enum r3d_ls_realtime {
+	R3D_LS_REALTIME_AUTO = 0,
+	R3D_LS_REALTIME_ON,
+	R3D_LS_REALTIME_OFF,
+};
+
 struct r3d_ls_options {
 	/* [R3D_LS_UP]: from COMMAND's side (namespace A) to the host side
 	 * (namespace B); [R3D_LS_DOWN]: the other way */
@@ -27,7 +36,7 @@ struct r3d_ls_options {
 	const char *pcap_both, *pcap_dir[2];
 	const char *stats_path;
 	bool quiet;
-	bool realtime;
+	enum r3d_ls_realtime realtime;
 	bool help;
 	char **command; /* NULL-terminated, NULL when none */
 };

@@ -5,15 +5,26 @@
 #            (utime + stime from /proc/PID/stat over the transfer)
 #   delay    error of the one-way delay of 400 timestamped UDP probes
 #            (100 B payload, every 10 ms, idle link) against
-#            20 ms + serialisation of 146 wire bytes; mean, p99, max in ms
+#            20 ms + serialisation of 146 wire bytes; mean, p99, max in ms.
+#            The delay runs from the sender's clock read just before
+#            sendto() to the kernel's receive timestamp (SO_TIMESTAMPNS,
+#            taken inside the emulator's write to its tun device), so it is
+#            the emulator's error (its read wake-up, its hold time, its
+#            write wake-up) and not the receiving probe's wake-up; the
+#            probe's own view is printed as "user mean/max" for reference
 #   rate     iperf3 TCP (cubic, 8 s after 2 s warm-up) receiver goodput
 #            against the payload ceiling rate * 1448 / (1500 + 18)
 # Both tools count 18 framing bytes per IP packet. Everything runs in
 # namespaces made here (r3dls<pid>...), never on the host's addresses.
+#   floor    the machine's own floor at the rate's packet spacing: a bare
+#            timed wake-up loop (latency-sim-probe timer, slept the same
+#            way) — its lateness bounds any timer-driven emulator's delay
+#            error, its CPU is what the wake-ups alone cost
 # Env: LATENCY_SIM, LATENCY_SIM_PROBE, R3D_BASELINE_LATENCY (optional),
-#      BENCH_RATES (default "10 50"), BENCH_REALTIME=1 (both tools under
-#      SCHED_FIFO 50: latency-sim --realtime, the baseline under chrt;
-#      default: both at nice -20, which each sets itself).
+#      BENCH_RATES (default "10 50"), BENCH_REALTIME (default 1: both tools
+#      under SCHED_FIFO 10: latency-sim's default as root, the baseline
+#      under chrt; 0: both at nice -20: latency-sim --no-realtime, the
+#      baseline sets it itself).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 B=${R3D_MESON_DIR:-$PWD/_build/meson}
@@ -22,8 +33,10 @@ PROBE=${LATENCY_SIM_PROBE:-$B/latency-sim/tests/latency-sim-probe}
 ANALYZE=$PWD/latency-sim/tests/analyze.py
 BASE=${R3D_BASELINE_LATENCY:-}
 RATES=${BENCH_RATES:-10 50}
-LS_RT=() BASE_RT=()
-if [ "${BENCH_REALTIME:-0}" = 1 ]; then LS_RT=(--realtime); BASE_RT=(chrt -f 50); fi
+LS_RT=(--no-realtime) BASE_RT=() FLOOR_RT=() MODE="nice -20"
+if [ "${BENCH_REALTIME:-1}" = 1 ]; then
+	LS_RT=(--realtime) BASE_RT=(chrt -f 10) FLOOR_RT=(fifo) MODE="SCHED_FIFO 10"
+fi
 TMP=$(mktemp -d /tmp/r3dls-bench.XXXXXX)
 NA=r3dls$$ba NB=r3dls$$bb NL=r3dls$$bl
 PID=
@@ -76,15 +89,26 @@ want = 20 + ser
 got = ip["end"]["sum_received"]["bits_per_second"] / 1e6
 ceiling = rate * 1448 / (1500 + 18)
 print("%-12s %4d Mbit/s  cpu %5.1f%%  delay err mean %+6.3f p99 %+6.3f max %+6.3f ms"
+      " (%s clock; user mean %+6.3f max %+6.3f)"
       "  (%d/400 probes)  tcp %6.2f Mbit/s of %6.2f: %+5.2f%%" % (
           tool, rate, cpu, d["delay_mean_ms"] - want, d["delay_p99_ms"] - want,
-          d["delay_max_ms"] - want, d["received"], got, ceiling,
-          (got / ceiling - 1) * 100))
+          d["delay_max_ms"] - want, d["delay_clock"],
+          d["delay_user_mean_ms"] - want, d["delay_user_max_ms"] - want,
+          d["received"], got, ceiling, (got / ceiling - 1) * 100))
 PY
 }
 
-echo "20 ms one-way delay each way, 18 framing bytes; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg)${LS_RT:+, SCHED_FIFO}"
+echo "20 ms one-way delay each way, 18 framing bytes; $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg), $MODE"
 for rate in $RATES; do
+	# the machine's floor: timed wake-ups at this rate's packet spacing
+	python3 - "$rate" "$("$PROBE" timer $((1518 * 8 / rate)) $((3000 * rate / 10)) "${FLOOR_RT[@]}")" <<'PY'
+import json, sys
+f = json.loads(sys.argv[2])
+print("%-12s %4s Mbit/s  cpu %5.1f%%  wake-up lateness mean %+6.3f p99 %+6.3f max %+6.3f ms"
+      "  (bare timer loop, %d wake-ups/s)" % (
+          "floor", sys.argv[1], f["cpu_pct"], f["late_mean_us"] / 1e3,
+          f["late_p99_us"] / 1e3, f["late_max_us"] / 1e3, f["wakeups_per_s"]))
+PY
 	ip netns add $NA && ip netns add $NB || exit 1
 	ip netns exec $NA ip link set lo up
 	ip netns exec $NB ip link set lo up
@@ -99,10 +123,15 @@ for rate in $RATES; do
 	# its own view: how late it wrote packets after their exit times
 	python3 - "$TMP/stats.json" <<'PY'
 import json, sys
-rows = [json.loads(l) for l in open(sys.argv[1]) if '"up"' in l and "final" not in l]
+lines = [json.loads(l) for l in open(sys.argv[1])]
+sched = [l.get("sched", "?") for l in lines if l.get("event") == "start"]
+rows = [l for l in lines if "up" in l and "final" not in l]
 late = [r[d]["late_avg_us"] for r in rows for d in ("up", "down") if r[d]["out_packets"]]
 mx = max(r[d]["late_max_us"] for r in rows for d in ("up", "down"))
-print("%-12s              write lateness after exit time (own stats): mean of 1 s means %.1f us, max %d us" % ("", sum(late) / len(late), mx))
+early = [r["early_us"] for r in rows]
+print("%-12s              own stats: write time - exit time mean of 1 s means %+.1f us, max %d us;"
+      " wakes early by %.0f-%.0f us; sched %s" % (
+          "", sum(late) / len(late), mx, min(early), max(early), sched[0] if sched else "?"))
 PY
 
 	if [ -n "$BASE" ] && [ -x "$BASE" ]; then

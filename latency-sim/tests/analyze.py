@@ -2,7 +2,10 @@
 """Summarise a latency-sim-probe log: one JSON object on stdout.
 
 usage: analyze.py LOG SENT [BIN_MS]
-delays in ms; rate_bps is IP bytes over the span between the 10% and 90%
+delays in ms, from the send time to the kernel's receive timestamp (the
+link's delay, without the receiving program's wake-up) when the log has
+it, else to the time the program read the datagram; delay_user_* are the
+latter. rate_bps is IP bytes over the span between the 10% and 90%
 arrivals (steady state); bins (with BIN_MS) are [monotonic_ns, bits/s].
 """
 import json
@@ -13,7 +16,13 @@ bin_ms = float(sys.argv[3]) if len(sys.argv) > 3 else 0
 rows = [tuple(int(x) for x in line.split()) for line in open(log)]
 out = {"sent": sent, "received": len(rows)}
 if rows:
-    d = sorted((r[2] - r[1]) / 1e6 for r in rows)
+    du = sorted((r[2] - r[1]) / 1e6 for r in rows)
+    kernel = all(len(r) > 4 and r[4] for r in rows)
+    d = sorted((r[4] - r[1]) / 1e6 for r in rows) if kernel else du
+    out.update(delay_clock="kernel" if kernel else "user",
+               delay_user_mean_ms=sum(du) / len(du),
+               delay_user_p99_ms=du[min(len(du) - 1, int(len(du) * 0.99))],
+               delay_user_max_ms=du[-1])
     out.update(delay_mean_ms=sum(d) / len(d), delay_min_ms=d[0],
                delay_p50_ms=d[len(d) // 2],
                delay_p99_ms=d[min(len(d) - 1, int(len(d) * 0.99))],

@@ -300,6 +300,37 @@ static void test_jitter_without_reordering(void)
 	}
 }
 
+/* Early hand-out (the loop's wake-up compensation) gives out packets due
+ * by the horizon, in exit order, with their exact exit times, and does not
+ * move serialisation ahead: a packet entering after the early pass is
+ * still paced behind the one on the wire. */
+static void test_early_dequeue_keeps_schedule(void)
+{
+	/* 1000 + 0 bytes at 8 Mbit/s = 1000 us each, 5 ms delay */
+	struct r3d_link_config c = { .delay_us = 5000, .rate_bps = 8000000 };
+	struct r3d_link *l = mk(&c);
+	struct r3d_link_packet *p;
+	uint64_t ex[4];
+
+	put(l, 1000, T0);
+	put(l, 1000, T0);
+	/* serialisation ends at T0 + 1000 and 2000, exits at 6000 and 7000 */
+	CHECK(r3d_link_dequeue_by(l, T0 + 1500, T0 + 5900) == NULL,
+	      "nothing due by the horizon");
+	p = r3d_link_dequeue_by(l, T0 + 1500, T0 + 6100);
+	CHECK(p && p->exit_us == T0 + 6000, "first handed out early, exit kept");
+	r3d_link_packet_free(l, p);
+	CHECK(r3d_link_dequeue_by(l, T0 + 1500, T0 + 7100) == NULL,
+	      "second still on the wire at now");
+	/* the wire is busy until T0 + 2000: a third packet entering at
+	 * T0 + 1500 ends serialisation at T0 + 3000 */
+	put(l, 1000, T0 + 1500);
+	CHECK(drain(l, T0 + 1500, ex, 4) == 2 && ex[0] == T0 + 7000 &&
+	      ex[1] == T0 + 8000, "rest on schedule: %llu %llu",
+	      (unsigned long long)(ex[0] - T0), (unsigned long long)(ex[1] - T0));
+	r3d_link_destroy(l);
+}
+
 static void test_invalid_config_rejected(void)
 {
 	struct r3d_rate_step bad[] = { { 5, 1000 } };
@@ -323,6 +354,7 @@ int main(void)
 	test_outage_holds_queue();
 	test_mahimahi_trace();
 	test_jitter_without_reordering();
+	test_early_dequeue_keeps_schedule();
 	test_invalid_config_rejected();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
