@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim demo env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim bench-extract demo env clean
 
 all: build
 
@@ -61,6 +61,10 @@ bench: build
 # latency-sim vs. freddy77/latency (R3D_BASELINE_LATENCY=path/to/its binary)
 bench-latency-sim: build
 	@tools/bench-latency-sim.sh
+
+# extraction: synchronous BGRx readback (baseline) vs GPU NV12 + async PBO
+bench-extract: meson-build
+	@tools/bench-extract.sh
 
 demo: build
 	@tools/demo.sh
