@@ -25,7 +25,9 @@ struct r3d_link {
 	bool ge_bad;
 
 	/* queue: entered, serialisation not finished; the head is on the
-	 * wire (its tx times are set) */
+	 * wire. Every packet's times are computed when it enters (they
+	 * depend only on the order and times of entry and on the
+	 * configuration), so the tail's tx_end is when the wire goes idle. */
 	struct pkt_list queue;
 	uint64_t queue_bytes, queue_packets;
 	/* delay line, sorted by exit time */
@@ -270,6 +272,11 @@ static void start_tx(struct r3d_link *link, struct r3d_link_packet *pkt,
 	uint64_t bytes = pkt->len + link->cfg.overhead_bytes;
 
 	pkt->tx_start_us = t;
+	if (t == R3D_LINK_NEVER) {
+		/* behind a packet that never finishes */
+		pkt->tx_end_us = pkt->exit_us = R3D_LINK_NEVER;
+		return;
+	}
 	pkt->tx_end_us = link->trace_us ? trace_finish(link, t, bytes) :
 					  paced_finish(link, t, bytes);
 	pkt->lost = loss_draw(link);
@@ -333,15 +340,12 @@ static void advance(struct r3d_link *link, uint64_t now)
 		list_pop(&link->queue);
 		link->queue_bytes -= pkt->len;
 		link->queue_packets--;
-		uint64_t end = pkt->tx_end_us;
 		if (pkt->lost) {
 			link->stats.drop_loss_packets++;
 			r3d_link_packet_free(link, pkt);
 		} else {
 			delay_insert(link, pkt);
 		}
-		if (link->queue.head)
-			start_tx(link, link->queue.head, end);
 	}
 }
 
@@ -477,11 +481,12 @@ bool r3d_link_enqueue(struct r3d_link *link, struct r3d_link_packet *pkt,
 		r3d_link_packet_free(link, pkt);
 		return false;
 	}
+	/* serialisation starts when the wire is free: now, or when the
+	 * packet ahead finishes */
+	start_tx(link, pkt, link->queue.tail ? link->queue.tail->tx_end_us : now_us);
 	list_push(&link->queue, pkt);
 	link->queue_bytes += pkt->len;
 	link->queue_packets++;
-	if (link->queue.head == pkt)
-		start_tx(link, pkt, now_us);
 	/* an unlimited link may have finished it already */
 	advance(link, now_us);
 	return true;
@@ -525,6 +530,12 @@ uint64_t r3d_link_next_deadline(struct r3d_link *link, uint64_t now_us)
 		next = min_u64(next, head->lost || link->cfg.reorder ?
 					     head->tx_end_us : head->exit_us);
 	return next;
+}
+
+uint64_t r3d_link_busy_until(struct r3d_link *link, uint64_t now_us)
+{
+	advance(link, now_us);
+	return link->queue.tail ? link->queue.tail->tx_end_us : now_us;
 }
 
 void r3d_link_get_stats(struct r3d_link *link, uint64_t now_us,

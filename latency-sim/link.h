@@ -134,6 +134,12 @@ struct r3d_link_packet *r3d_link_dequeue_by(struct r3d_link *link,
  * inside). */
 uint64_t r3d_link_next_deadline(struct r3d_link *link, uint64_t now_us);
 
+/* When the wire finishes the last packet now queued (now_us when idle,
+ * R3D_LINK_NEVER when stalled for good). A packet entering before then
+ * starts serialisation exactly then, whenever it is handed in: the event
+ * loop need not read input while the wire is busy. */
+uint64_t r3d_link_busy_until(struct r3d_link *link, uint64_t now_us);
+
 /* The rate in bit/s at now_us (0 during an outage); for traces, the
  * average rate of the trace. */
 uint64_t r3d_link_rate_at(const struct r3d_link *link, uint64_t now_us);

@@ -33,6 +33,20 @@
 #define LATE_CLIP_NS 1000000ll
 #define EARLY_WEIGHT 16 /* a new sample weighs 1/16 */
 
+/*
+ * Input muting. A packet that enters while the wire is busy starts
+ * serialisation when the wire frees, whenever it is read before then
+ * (r3d_link_busy_until()). So while a direction's wire stays busy for
+ * more than MUTE_MIN_US, the loop stops waking up for its input (a bulk
+ * sender's paced packets would otherwise cost one wake-up each) and reads
+ * it on every pass it makes anyway, at the latest MUTE_MAX_US apart and
+ * MUTE_MIN_US before the wire goes idle. The schedule stays exact; a packet read
+ * so is stamped (pcap, stats) and checked against the queue limit when
+ * read, a wake-up or so after it arrived.
+ */
+#define MUTE_MIN_US 500
+#define MUTE_MAX_US 5000
+
 static const char *dir_name[2] = { "up", "down" };
 
 struct interval {
@@ -115,15 +129,24 @@ static void read_tun(struct r3d_ls_loop *l, int d, uint64_t now)
 	}
 }
 
+/* how the loop's sleeps ended, since the last stats line */
+struct wakes {
+	uint64_t timer, io;
+};
+
 static void print_stats(struct r3d_ls_loop *l, struct interval *iv,
-			uint64_t now, int64_t early_ns, bool final)
+			uint64_t now, int64_t early_ns, struct wakes *w,
+			bool final)
 {
 	struct r3d_link_stats s[2];
 	double t = (double)(now - l->start_us) / 1e6;
 
 	if (l->stats)
-		fprintf(l->stats, "{\"t\":%.3f%s,\"early_us\":%.1f", t,
-			final ? ",\"final\":true" : "", (double)early_ns / 1e3);
+		fprintf(l->stats, "{\"t\":%.3f%s,\"early_us\":%.1f,"
+			"\"wake_timer\":%llu,\"wake_io\":%llu", t,
+			final ? ",\"final\":true" : "", (double)early_ns / 1e3,
+			(unsigned long long)w->timer, (unsigned long long)w->io);
+	w->timer = w->io = 0;
 	for (int d = 0; d < 2; d++) {
 		r3d_link_get_stats(l->link[d], now, &s[d]);
 		uint64_t pkts = s[d].out_packets - iv[d].last.out_packets;
@@ -193,6 +216,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 	uint64_t stop_at = 0, next_stats;
 	int64_t wall_offset = wall_offset_us();
 	int64_t early_ns = 0;
+	struct wakes wakes = { 0, 0 };
 
 	memset(iv, 0, sizeof(iv));
 	sigemptyset(&mask);
@@ -210,6 +234,8 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		perror("latency-sim: epoll_create1");
 		goto out_sfd;
 	}
+	bool muted[2] = { false, false };
+
 	for (int i = 0; i < 3; i++) {
 		int fd = i < 2 ? l->tun[i] : sfd;
 		ev.events = EPOLLIN;
@@ -225,7 +251,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		uint64_t by = (ns + (uint64_t)early_ns) / 1000;
 		deliver(l, iv, now, by, wall_offset);
 		if (now >= next_stats) {
-			print_stats(l, iv, now, early_ns, false);
+			print_stats(l, iv, now, early_ns, &wakes, false);
 			next_stats += STATS_PERIOD_US;
 			if (next_stats <= now)
 				next_stats = now + STATS_PERIOD_US;
@@ -239,6 +265,29 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 			uint64_t t = r3d_link_next_deadline(l->link[d], now);
 			if (t < deadline)
 				deadline = t;
+			/* direction d reads tun[0] when up, tun[1] when down */
+			int in = d == R3D_LS_UP ? 0 : 1;
+			if (muted[d])
+				read_tun(l, d, now);
+			uint64_t busy = r3d_link_busy_until(l->link[d], now);
+			bool mute = busy > now + MUTE_MIN_US;
+			if (mute != muted[d]) {
+				ev.events = mute ? 0 : EPOLLIN;
+				ev.data.u32 = (uint32_t)in;
+				if (epoll_ctl(ep, EPOLL_CTL_MOD, l->tun[in], &ev) < 0) {
+					perror("latency-sim: epoll_ctl");
+					goto out_ep;
+				}
+				muted[d] = mute;
+			}
+			if (muted[d]) {
+				/* read again MUTE_MIN_US before the wire idles: a
+				 * late wake-up then costs no wire time */
+				t = busy - MUTE_MIN_US < now + MUTE_MAX_US ?
+					busy - MUTE_MIN_US : now + MUTE_MAX_US;
+				if (t < deadline)
+					deadline = t;
+			}
 		}
 		if (stopping && stop_at < deadline)
 			deadline = stop_at;
@@ -263,6 +312,10 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 			goto out_ep;
 		}
 		uint64_t woke_ns = now_ns();
+		if (wait_ns > 0 && n == 0)
+			wakes.timer++;
+		else if (wait_ns > 0 && n > 0)
+			wakes.io++;
 		if (n == 0 && wait_ns > 0) {
 			int64_t late = (int64_t)(woke_ns - ns - wait_ns);
 			if (late > LATE_CLIP_NS)
@@ -308,7 +361,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		}
 	}
 done:
-	print_stats(l, iv, r3d_ls_now_us(), early_ns, true);
+	print_stats(l, iv, r3d_ls_now_us(), early_ns, &wakes, true);
 out_ep:
 	close(ep);
 out_sfd:

@@ -331,6 +331,32 @@ static void test_early_dequeue_keeps_schedule(void)
 	r3d_link_destroy(l);
 }
 
+/* busy_until is when the wire goes idle, and a packet handed in any time
+ * before then gets the schedule it would have had on entry: what lets the
+ * loop leave input unread while the wire is busy. */
+static void test_busy_until_late_entry_same_schedule(void)
+{
+	struct r3d_link_config c = { .delay_us = 5000, .rate_bps = 8000000 };
+	struct r3d_link *a = mk(&c), *b = mk(&c);
+	uint64_t ea[3], eb[3];
+
+	for (int i = 0; i < 2; i++) {
+		put(a, 1000, T0);
+		put(b, 1000, T0);
+	}
+	CHECK(r3d_link_busy_until(a, T0 + 10) == T0 + 2000, "busy until 2000");
+	put(a, 500, T0 + 100);  /* on time */
+	put(b, 500, T0 + 1900); /* read late, still before the wire idles */
+	CHECK(drain(a, T0 + 100, ea, 3) == 3 && drain(b, T0 + 1900, eb, 3) == 3,
+	      "counts");
+	CHECK(ea[2] == T0 + 2500 + 5000 && eb[2] == ea[2],
+	      "third exits at %llu and %llu", (unsigned long long)(ea[2] - T0),
+	      (unsigned long long)(eb[2] - T0));
+	CHECK(r3d_link_busy_until(a, T0 + 9000) == T0 + 9000, "idle");
+	r3d_link_destroy(a);
+	r3d_link_destroy(b);
+}
+
 static void test_invalid_config_rejected(void)
 {
 	struct r3d_rate_step bad[] = { { 5, 1000 } };
@@ -355,6 +381,7 @@ int main(void)
 	test_mahimahi_trace();
 	test_jitter_without_reordering();
 	test_early_dequeue_keeps_schedule();
+	test_busy_until_late_entry_same_schedule();
 	test_invalid_config_rejected();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
