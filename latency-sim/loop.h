@@ -26,6 +26,7 @@ struct r3d_ls_loop {
 	pid_t child;                /* COMMAND or 0 */
 	uint64_t start_us;
 	size_t mtu;                 /* largest packet read */
+	uint64_t coalesce_us;       /* --coalesce: pair exits this close */
 };
 
 uint64_t r3d_ls_now_us(void);

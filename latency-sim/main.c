@@ -236,6 +236,7 @@ int main(int argc, char **argv)
 
 	loop.start_us = r3d_ls_now_us();
 	loop.mtu = o.mtu;
+	loop.coalesce_us = o.coalesce_us;
 	loop.quiet = o.quiet;
 	for (int d = 0; d < 2; d++) {
 		loop.link[d] = r3d_link_create(&o.link[d], o.mtu,

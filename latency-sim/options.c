@@ -18,6 +18,8 @@
 #define DEFAULT_QUEUE_PACKETS 1000
 #define DEFAULT_OVERHEAD 18
 #define DEFAULT_MTU 1500
+#define DEFAULT_COALESCE_US 200
+#define MAX_COALESCE_US 1000
 
 static bool fail(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -338,7 +340,7 @@ enum opt_id {
 	OPT_OUTAGE, OPT_PCAP,
 	/* global only from here */
 	OPT_GLOBAL, OPT_MTU = OPT_GLOBAL, OPT_SEED, OPT_NETNS_A, OPT_NETNS_B,
-	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_REALTIME, OPT_NO_REALTIME,
+	OPT_ADDR_A, OPT_ADDR_B, OPT_STATS, OPT_QUIET, OPT_REALTIME, OPT_NO_REALTIME, OPT_COALESCE,
 	OPT_HELP,
 };
 
@@ -370,6 +372,7 @@ static const struct {
 	{ "quiet", OPT_QUIET, false },
 	{ "realtime", OPT_REALTIME, false },
 	{ "no-realtime", OPT_NO_REALTIME, false },
+	{ "coalesce", OPT_COALESCE, true },
 	{ "help", OPT_HELP, false },
 };
 
@@ -468,6 +471,12 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 	case OPT_NO_REALTIME:
 		o->realtime = R3D_LS_REALTIME_OFF;
 		return true;
+	case OPT_COALESCE:
+		if (!r3d_ls_parse_time(v, &o->coalesce_us, err, len))
+			return false;
+		if (o->coalesce_us > MAX_COALESCE_US)
+			return fail(err, len, "%s is more than 1ms", v);
+		return true;
 	case OPT_HELP:
 		o->help = true;
 		return true;
@@ -482,6 +491,7 @@ bool r3d_ls_options_parse(struct r3d_ls_options *o, int argc, char **argv,
 
 	memset(o, 0, sizeof(*o));
 	o->mtu = DEFAULT_MTU;
+	o->coalesce_us = DEFAULT_COALESCE_US;
 	o->seed = 1;
 	for (int d = 0; d < 2; d++) {
 		o->link[d].queue_packets = DEFAULT_QUEUE_PACKETS;
@@ -604,10 +614,15 @@ void r3d_ls_options_usage(FILE *out)
 "  --quiet               no stats on stderr\n"
 "  --seed N              random seed for loss and jitter            [1]\n"
 "  --realtime            run the loop under SCHED_FIFO 10 with its memory\n"
-"                        locked, or fail loudly; by default this is tried\n"
-"                        and, where not permitted (not root), nice -20 is\n"
-"                        used, or nothing (said on stderr and in --stats)\n"
+"                        locked, and say loudly if not permitted; by\n"
+"                        default this is tried, and where not permitted\n"
+"                        (not root) nice -20 is used, or nothing (noted on\n"
+"                        stderr unless --quiet, and as \"sched\" in --stats)\n"
 "  --no-realtime         nice -20 only (COMMAND always keeps its own)\n"
+"  --coalesce TIME       when the next exits of the two directions are at\n"
+"                        most TIME apart, write both in one wake-up at\n"
+"                        their midpoint (each at most TIME/2 off; saves\n"
+"                        CPU at high rates); 0 = each on its own  [200us]\n"
 "  --netns-a NS, --netns-b NS  link two existing namespaces (names under\n"
 "                        /run/netns or paths) instead of making one\n"
 "  --addr-a IP, --addr-b IP    link addresses (default: a free 10.213.x.y\n"

@@ -31,6 +31,7 @@ struct r3d_ls_options {
 
 	uint32_t mtu;
 	uint64_t seed;
+	uint64_t coalesce_us; /* see --coalesce */
 	const char *netns_a, *netns_b;
 	const char *addr_a, *addr_b; /* NULL: chosen */
 	const char *pcap_both, *pcap_dir[2];

@@ -87,7 +87,9 @@ delay)
 	start_link --up-delay 30ms --down-delay 10ms --rate 10mbit
 	probe "$NA" $B 0 200 200 5000
 	check "up one-way delay median 30.2 ms +-0.5 ms" "abs(delay_p50_ms - 30.197) < 0.5"
-	check "up one-way delay never below the setting" "delay_min_ms >= 30.19"
+	# by design a packet may be written early by the loop's wake-up
+	# compensation (<= 0.3 ms) plus half the --coalesce window (0.1 ms)
+	check "up one-way delay never 0.4 ms below the setting" "delay_min_ms >= 30.197 - 0.4"
 	check "up mean within 1 ms" "abs(delay_mean_ms - 30.197) < 1.0"
 	probe "$NB" $A 0 200 200 5000
 	check "down one-way delay median 10.2 ms +-0.5 ms" "abs(delay_p50_ms - 10.197) < 0.5"

@@ -77,6 +77,14 @@ static void test_good_options(void)
 	CHECK(o.command && strcmp(o.command[0], "true") == 0 &&
 	      strcmp(o.command[1], "x") == 0 && !o.command[2], "command");
 	CHECK(o.link[R3D_LS_UP].overhead_bytes == 18 && o.mtu == 1500, "defaults");
+	CHECK(o.coalesce_us == 200 && o.realtime == R3D_LS_REALTIME_AUTO,
+	      "default coalescing and scheduling");
+	r3d_ls_options_finish(&o);
+
+	ok = parse(&o, e, sizeof(e), "--coalesce", "0us", "--no-realtime", "--",
+		   "true", NULL);
+	CHECK(ok && o.coalesce_us == 0 && o.realtime == R3D_LS_REALTIME_OFF,
+	      "--coalesce 0, --no-realtime: %s", e);
 	r3d_ls_options_finish(&o);
 
 	ok = parse(&o, e, sizeof(e), "--netns-a", "a", "--netns-b", "b", NULL);
@@ -108,6 +116,7 @@ static void test_bad_options_say_why(void)
 	BAD("cannot open trace", "--trace", "/nonexistent/trace", "--", "true");
 	BAD("go together", "--netns-a", "x", "--", "true");
 	BAD("unexpected 'true'", "true");
+	BAD("--coalesce: 2ms is more than 1ms", "--coalesce", "2ms", "--", "true");
 }
 
 int main(void)
