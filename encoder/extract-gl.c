@@ -174,6 +174,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 	glPixelStorei(GL_PACK_ROW_LENGTH, out->strides[0] / 4);
 	GLenum format = ext->out_format == R3D_FORMAT_BGRA || ext->out_format == R3D_FORMAT_BGRX ? GL_BGRA
 												  : GL_RGBA;
+	gl_blocking_count();
 	glReadPixels(0, 0, src->width, src->height, format, GL_UNSIGNED_BYTE, out->planes[0]);
 	GLenum err = glGetError();
 	if (err != GL_NO_ERROR) {
@@ -327,6 +328,7 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 		GLint old = 0;
 		glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
 		glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+		gl_blocking_count();
 		void *p = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)sl->size, GL_MAP_READ_BIT);
 		if (p) {
 			memcpy(sl->copy, p, sl->size);
@@ -344,6 +346,63 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 		return -1;
 	}
 	return 1;
+}
+
+/* ---- convert only: the planes are read in another context ---- */
+
+static bool is_gl(const struct r3d_extractor *ext)
+{
+	return ext && strcmp(ext->impl->name, "gl") == 0;
+}
+
+bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source *src,
+			      struct r3d_gl_planes *out, char **error)
+{
+	struct gl_extractor *g = (struct gl_extractor *)ext;
+	GLuint tex;
+	bool y0_top;
+
+	if (!is_gl(ext) || !src || !out) {
+		r3d_set_error(error, "extract (gl): convert needs the GL extractor and a source");
+		return false;
+	}
+	if (src->width <= 0 || src->height <= 0) {
+		r3d_set_error(error, "extract (gl): bad source size %dx%d", src->width, src->height);
+		return false;
+	}
+	while (glGetError() != GL_NO_ERROR)
+		; /* errors of the host's own calls are not ours */
+	if (!source_texture(g, src, &tex, &y0_top, error) || !ensure_conv(g, error) ||
+	    !gl_convert_draw(&g->conv, tex, src->width, src->height, y0_top, error))
+		return false;
+	GLsync fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
+	if (!fence) {
+		r3d_set_error(error, "extract (gl): glFenceSync failed (GL error 0x%x)", glGetError());
+		return false;
+	}
+	glFlush(); /* the fence must reach the GPU before another context waits on it */
+	memset(out, 0, sizeof(*out));
+	out->fence = fence;
+	out->format = ext->out_format;
+	out->width = g->conv.width;
+	out->height = g->conv.height;
+	out->n_textures = gl_convert_plane_count(ext->out_format);
+	for (int i = 0; i < out->n_textures; i++)
+		out->textures[i] = g->conv.tex[i];
+	return true;
+}
+
+void r3d_gl_planes_discard(struct r3d_gl_planes *planes)
+{
+	if (planes && planes->fence) {
+		glDeleteSync((GLsync)planes->fence);
+		planes->fence = NULL;
+	}
+}
+
+unsigned long r3d_gl_blocking_calls(void)
+{
+	return gl_blocking_calls();
 }
 
 bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)

@@ -81,4 +81,24 @@ bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)
 	(void)ext;
 	return false;
 }
+
+bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source *src,
+			      struct r3d_gl_planes *out, char **error)
+{
+	(void)ext;
+	(void)src;
+	(void)out;
+	r3d_set_error(error, "GL extraction: libremote3d was built without GL");
+	return false;
+}
+
+void r3d_gl_planes_discard(struct r3d_gl_planes *planes)
+{
+	(void)planes;
+}
+
+unsigned long r3d_gl_blocking_calls(void)
+{
+	return 0;
+}
 #endif

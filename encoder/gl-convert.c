@@ -363,6 +363,100 @@ out:
 	return ok;
 }
 
+/* ---- what may wait ---- */
+
+static _Thread_local unsigned long blocking_calls;
+
+void gl_blocking_count(void)
+{
+	blocking_calls++;
+}
+
+unsigned long gl_blocking_calls(void)
+{
+	return blocking_calls;
+}
+
+int gl_convert_plane_count(enum r3d_pixel_format fmt)
+{
+	return plane_count(fmt);
+}
+
+/* glReadPixels of one plane from the bound read framebuffer (the pack
+ * state set by the caller) into the bound pack buffer or memory. */
+static void read_plane(enum r3d_pixel_format f, int i, int w, int h, int stride, void *at)
+{
+	struct plane_desc p = plane(f, i);
+	GLenum format = p.format;
+	int bpp = format == GL_RG ? 2 : format == GL_RED ? 1 : 4;
+	if (!is_yuv(f) && (f == R3D_FORMAT_BGRA || f == R3D_FORMAT_BGRX))
+		format = GL_BGRA;
+	glPixelStorei(GL_PACK_ROW_LENGTH, stride / bpp);
+	gl_blocking_count(); /* a software rasterizer copies here, waiting for the pass */
+	glReadPixels(0, 0, w / p.div, h / p.div, format, GL_UNSIGNED_BYTE, at);
+}
+
+bool gl_convert_read_planes(enum r3d_pixel_format fmt, const GLuint *textures, int w, int h, GLuint fbo,
+			    void *dst, char **error)
+{
+	int strides[R3D_FRAME_MAX_PLANES];
+	size_t offsets[R3D_FRAME_MAX_PLANES], size;
+	int n_planes;
+
+	if (!r3d_raw_frame_layout(fmt, w, h, strides, offsets, &n_planes, &size) || n_planes != plane_count(fmt)) {
+		r3d_set_error(error, "extract (gl): bad converted frame %dx%d", w, h);
+		return false;
+	}
+	while (glGetError() != GL_NO_ERROR)
+		;
+	glBindBuffer(GL_PIXEL_PACK_BUFFER, 0);
+	glPixelStorei(GL_PACK_ALIGNMENT, 1);
+	glPixelStorei(GL_PACK_SKIP_ROWS, 0);
+	glPixelStorei(GL_PACK_SKIP_PIXELS, 0);
+	if (epoxy_is_desktop_gl()) {
+		/* desktop GL: glGetTexImage, no framebuffer in this context at
+		 * all (llvmpipe: no scene, no rasterizer work on this thread) */
+		for (int i = 0; i < n_planes; i++) {
+			struct plane_desc p = plane(fmt, i);
+			GLenum format = p.format;
+			int bpp = format == GL_RG ? 2 : format == GL_RED ? 1 : 4;
+			if (!is_yuv(fmt) && (fmt == R3D_FORMAT_BGRA || fmt == R3D_FORMAT_BGRX))
+				format = GL_BGRA;
+			glPixelStorei(GL_PACK_ROW_LENGTH, strides[i] / bpp);
+			glBindTexture(GL_TEXTURE_2D, textures[i]);
+			gl_blocking_count();
+			glGetTexImage(GL_TEXTURE_2D, 0, format, GL_UNSIGNED_BYTE, (uint8_t *)dst + offsets[i]);
+		}
+		glBindTexture(GL_TEXTURE_2D, 0);
+		GLenum err = glGetError();
+		if (err != GL_NO_ERROR) {
+			r3d_set_error(error, "extract (gl): reading the converted planes in the shared context "
+				      "failed (GL error 0x%x)", err);
+			return false;
+		}
+		return true;
+	}
+	glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
+	glReadBuffer(GL_COLOR_ATTACHMENT0);
+	GLenum status = GL_FRAMEBUFFER_COMPLETE;
+	for (int i = 0; i < n_planes && status == GL_FRAMEBUFFER_COMPLETE; i++) {
+		/* attached afresh each time: the owner's writes (fenced) are
+		 * seen by this context once the texture is re-attached */
+		glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, textures[i], 0);
+		status = glCheckFramebufferStatus(GL_READ_FRAMEBUFFER);
+		if (status == GL_FRAMEBUFFER_COMPLETE)
+			read_plane(fmt, i, w, h, strides[i], (uint8_t *)dst + offsets[i]);
+	}
+	glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 0, 0);
+	GLenum err = glGetError();
+	if (status != GL_FRAMEBUFFER_COMPLETE || err != GL_NO_ERROR) {
+		r3d_set_error(error, "extract (gl): reading the converted planes in the shared context failed "
+			      "(framebuffer status 0x%x, GL error 0x%x)", status, err);
+		return false;
+	}
+	return true;
+}
+
 bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
 {
 	int strides[R3D_FRAME_MAX_PLANES];
@@ -381,20 +475,14 @@ bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
 	glPixelStorei(GL_PACK_SKIP_ROWS, 0);
 	glPixelStorei(GL_PACK_SKIP_PIXELS, 0);
 	for (int i = 0; i < n_planes; i++) {
-		struct plane_desc p = plane(f, i);
-		GLenum format = p.format;
-		int bpp = format == GL_RG ? 2 : format == GL_RED ? 1 : 4;
-		if (!is_yuv(f) && (f == R3D_FORMAT_BGRA || f == R3D_FORMAT_BGRX))
-			format = GL_BGRA;
 		if (i == 0 || f == R3D_FORMAT_I420 || f == R3D_FORMAT_NV12) {
 			GLuint fbo = i == 0 ? c->fbo[0] : c->fbo[1];
 			glBindFramebuffer(GL_READ_FRAMEBUFFER, fbo);
 			glReadBuffer(i <= 1 ? GL_COLOR_ATTACHMENT0 : GL_COLOR_ATTACHMENT1);
 		}
-		glPixelStorei(GL_PACK_ROW_LENGTH, strides[i] / bpp);
 		/* with a PBO bound the pointer is an offset into it */
 		void *at = pbo ? (void *)(uintptr_t)offsets[i] : (uint8_t *)dst + offsets[i];
-		glReadPixels(0, 0, c->width / p.div, c->height / p.div, format, GL_UNSIGNED_BYTE, at);
+		read_plane(f, i, c->width, c->height, strides[i], at);
 	}
 	GLenum err = glGetError();
 	restore_host(&st);

@@ -52,4 +52,22 @@ bool gl_convert_draw(struct gl_convert *c, GLuint texture, int src_w, int src_h,
  * says for the output size. Saves/restores the pack state and read FBO. */
 bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error);
 
+/* The number of planes (targets) of fmt: 1..3. */
+int gl_convert_plane_count(enum r3d_pixel_format fmt);
+
+/* In ANOTHER context of the share group (the encoder thread's): attach
+ * each converted plane texture in turn to fbo (that context's own) and
+ * glReadPixels it into dst, laid out as r3d_raw_frame_layout says for fmt
+ * at w x h (the output size). The caller has waited for the conversion's
+ * fence. The read framebuffer binding and pack state are left changed. */
+bool gl_convert_read_planes(enum r3d_pixel_format fmt, const GLuint *textures, int w, int h, GLuint fbo,
+			    void *dst, char **error);
+
+/* Calls that may wait for the GPU (glReadPixels, a glClientWaitSync with a
+ * timeout, mapping a buffer the GPU writes) made by libremote3d on the
+ * calling thread: counted so that a test can prove the owner thread makes
+ * none in the encoder-thread readback mode. */
+void gl_blocking_count(void);
+unsigned long gl_blocking_calls(void);
+
 #endif

@@ -5,16 +5,25 @@
  * encoder "busy" from begin_extract until the encoder has copied the frame,
  * so the owner never writes a buffer while the encoder reads it.
  *
- * GL and dmabuf sources are read asynchronously (extractor begin/poll):
- * dispatch() converts the texture to the encoder's YUV format on the GPU,
- * starts the readback into a PBO with a fence and returns at once; the
- * encoder thread's timer then calls wakeup() so that the host calls
- * dispatch() again, which polls the fence with a zero timeout and hands
- * the frame over only when it has signalled. So the owner thread (QEMU's
- * main loop, virgl's render thread) never waits for the GPU, and no
- * context of our own is needed: the host's current context at dispatch does
- * everything (the adapter needs no change). Env R3D_GL_READBACK=sync selects
- * the spine's synchronous BGRx readback instead (comparisons).
+ * GL and dmabuf sources: three readback modes (env R3D_GL_READBACK):
+ *  - thread (default on a GPU): dispatch() converts the texture to the encoder's YUV
+ *    format on the GPU, fences and flushes, and hands the fenced planes to
+ *    the encoder thread, which waits for the fence and reads them in an EGL
+ *    context shared with the host's (gl-reader.c), then encodes. The owner
+ *    thread (QEMU's main loop, virgl's render thread) makes no call that
+ *    waits for the GPU, and on llvmpipe the read does not wait for the
+ *    host's later rendering. The context is made from the one current at
+ *    the first GL dispatch (no adapter change); without a current EGL
+ *    context (a GLX host) the stream falls back to poll, saying why. Not
+ *    the default on llvmpipe: Mesa 22.3's llvmpipe crashes now and then
+ *    when the reader's context flushes while the host's renders (seen
+ *    here); R3D_GL_READBACK=thread forces it there (measurements).
+ *  - poll (default on llvmpipe): dispatch() converts, fences and returns; dispatches that the
+ *    stream's wakeup asks for poll the fence with a zero timeout, issue the
+ *    read into a PBO, and hand the frame over when it is mapped (round 1;
+ *    on llvmpipe that read runs on the owner thread after all rendering the
+ *    host queued meanwhile).
+ *  - sync: the spine's synchronous BGRx readback (the baseline).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -24,10 +33,15 @@
 
 #include "remote3d/extractor.h"
 #include "remote3d/frame-source.h"
+#include "remote3d/gl-reader.h"
 #include "remote3d/log.h"
 #include "remote3d/stream.h"
 
 #define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
+#define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
+
+enum readback_mode { READBACK_SYNC, READBACK_POLL, READBACK_THREAD };
+static const char *const mode_names[] = { "sync", "poll", "thread" };
 
 struct r3d_stream {
 	struct r3d_stream_config cfg;
@@ -57,7 +71,8 @@ struct r3d_stream {
 	struct r3d_raw_frame frame;       /* synchronous extraction's own buffer */
 	struct r3d_raw_frame async_frame; /* borrowed from the GL extractor's ring */
 	enum r3d_pixel_format gl_format;  /* what GL/dmabuf sources are converted to */
-	bool gl_sync;                     /* R3D_GL_READBACK=sync */
+	enum readback_mode mode;          /* R3D_GL_READBACK; thread falls back to poll */
+	bool mode_auto;                   /* no R3D_GL_READBACK: thread unless the driver is unsafe */
 	bool inflight;                    /* an async readback was begun (under lock) */
 	struct r3d_frame_ticket inflight_ticket;
 	uint64_t inflight_owner_us;       /* owner-thread time spent on it so far */
@@ -65,6 +80,14 @@ struct r3d_stream {
 
 	/* set with slot_full: the frame the encoder reads (frame or async_frame) */
 	const struct r3d_raw_frame *enc_frame;
+	/* thread mode: the slot holds fenced planes the encoder thread reads */
+	bool slot_gpu;
+	struct r3d_gl_planes slot_planes;
+	struct r3d_gl_reader *reader;      /* made on the owner thread, bound on the encoder's */
+	bool reader_failed;                /* under lock: bind failed, poll from now on */
+	struct r3d_gl_planes stale_planes; /* under lock: a fence for the owner to delete */
+	bool reader_bound;                 /* encoder thread */
+	struct r3d_raw_frame thread_frame; /* encoder thread: the planes read there */
 
 	/* encoder thread (created in create() so errors surface there) */
 	struct r3d_encoder *enc;
@@ -179,6 +202,40 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, unsign
 		call_wakeup(s);
 }
 
+/* Thread mode: wait for the owner's conversion and read it here. Without
+ * the lock; takes it to record the outcome. False: nothing to encode. */
+static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct r3d_gl_planes *p)
+{
+	char *error = NULL;
+	bool ok = false;
+
+	if (!s->reader_bound)
+		s->reader_bound = r3d_gl_reader_bind(s->reader, &error);
+	if (s->reader_bound)
+		ok = r3d_gl_reader_read(s->reader, p, READ_TIMEOUT_US, &s->thread_frame, &error);
+
+	pthread_mutex_lock(&s->lock);
+	if (!ok) {
+		r3d_log(R3D_LOG_ERROR, "stream: %s%s", error ? error : "readback failed",
+			s->reader_bound ? "" : " (reading on the owner thread from now on)");
+		if (!s->reader_bound) {
+			s->reader_failed = true;
+			s->stale_planes = *p; /* its fence: deleted by the owner */
+		}
+		r3d_frame_source_extract_failed(&s->fs, t);
+		pthread_mutex_unlock(&s->lock);
+		free(error);
+		call_wakeup(s);
+		return false;
+	}
+	r3d_frame_source_extracted(&s->fs, t);
+	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t->timing.extracted_us - t->timing.extract_start_us);
+	s->extra.readback_bytes += s->thread_frame.size;
+	s->enc_frame = &s->thread_frame;
+	pthread_mutex_unlock(&s->lock);
+	return true;
+}
+
 static void *encoder_thread(void *opaque)
 {
 	struct r3d_stream *s = opaque;
@@ -187,6 +244,9 @@ static void *encoder_thread(void *opaque)
 	while (!s->quit) {
 		if (s->slot_full) {
 			struct r3d_frame_ticket t = s->slot;
+			bool gpu = s->slot_gpu;
+			struct r3d_gl_planes planes = s->slot_planes;
+			s->slot_gpu = false;
 			unsigned kbps = s->bitrate_kbps;
 			bool changed = s->bitrate_changed;
 			s->bitrate_changed = false;
@@ -199,7 +259,8 @@ static void *encoder_thread(void *opaque)
 			 * by the frame source's encoder_busy until encoded. */
 			s->slot_full = false;
 			pthread_mutex_unlock(&s->lock);
-			encode_slot(s, &t, kbps, changed);
+			if (!gpu || read_planes(s, &t, &planes))
+				encode_slot(s, &t, kbps, changed);
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}
@@ -220,6 +281,9 @@ static void *encoder_thread(void *opaque)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (s->reader_bound)
+		r3d_gl_reader_unbind(s->reader);
+	r3d_raw_frame_finish(&s->thread_frame);
 	return NULL;
 }
 
@@ -270,16 +334,26 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	 * error of create, not a log line at the first frame; made for what a
 	 * GL source will give it: the YUV format it takes without videoconvert */
 	const char *rb = getenv("R3D_GL_READBACK");
-	s->gl_sync = rb && strcmp(rb, "sync") == 0;
+	s->mode = READBACK_THREAD;
+	s->mode_auto = !rb || !*rb;
+	if (rb && *rb) {
+		if (strcmp(rb, "sync") == 0)
+			s->mode = READBACK_SYNC;
+		else if (strcmp(rb, "poll") == 0 || strcmp(rb, "async") == 0)
+			s->mode = READBACK_POLL;
+		else if (strcmp(rb, "thread") != 0)
+			r3d_log(R3D_LOG_WARN, "stream: R3D_GL_READBACK=%s is not sync, poll or thread: "
+				"using thread", rb);
+	}
 	s->gl_format = STREAM_FORMAT;
 	int ew = w, eh = h;
-	if (!s->gl_sync) {
+	if (s->mode != READBACK_SYNC) {
 		s->gl_format = R3D_FORMAT_NV12;
 		ew = (w + 1) & ~1; /* the GPU conversion pads odd sizes */
 		eh = (h + 1) & ~1;
 	}
 	s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
-	if (s->enc && !s->gl_sync && r3d_encoder_native_format(s->enc) != s->gl_format) {
+	if (s->enc && s->mode != READBACK_SYNC && r3d_encoder_native_format(s->enc) != s->gl_format) {
 		s->gl_format = r3d_encoder_native_format(s->enc); /* I420 for openh264 */
 		r3d_encoder_destroy(s->enc);
 		s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
@@ -314,13 +388,28 @@ void r3d_stream_destroy(struct r3d_stream *s)
 		pthread_join(s->thread, NULL);
 	}
 	r3d_encoder_destroy(s->enc);
-	r3d_extractor_destroy(s->ext_gl); /* owner thread, its GL context current */
+	/* owner thread, its GL context current: fences never read */
+	if (s->slot_full && s->slot_gpu)
+		r3d_gl_planes_discard(&s->slot_planes);
+	r3d_gl_planes_discard(&s->stale_planes);
+	r3d_gl_reader_destroy(s->reader); /* unbound by the encoder thread */
+	r3d_extractor_destroy(s->ext_gl);
 	r3d_extractor_destroy(s->ext_cpu);
 	r3d_raw_frame_finish(&s->frame);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s->encoder_name);
 	free(s);
+}
+
+const char *r3d_stream_readback_mode(struct r3d_stream *s)
+{
+	if (!s)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	enum readback_mode m = s->mode;
+	pthread_mutex_unlock(&s->lock);
+	return mode_names[m];
 }
 
 const char *r3d_stream_encoder_name(struct r3d_stream *s)
@@ -479,6 +568,34 @@ static void poll_inflight(struct r3d_stream *s)
 	free(error);
 }
 
+/* Owner thread, thread mode: the reader exists (made from the current
+ * context at the first GL dispatch), else poll from now on. */
+static bool use_reader(struct r3d_stream *s)
+{
+	char *error = NULL;
+	if (s->reader)
+		return true;
+	if (s->mode_auto && !r3d_gl_reader_driver_safe(&error)) {
+		r3d_log(R3D_LOG_INFO, "stream: %s: reading back on the owner thread (poll); "
+			"R3D_GL_READBACK=thread forces the encoder thread", error ? error : "?");
+		free(error);
+		pthread_mutex_lock(&s->lock);
+		s->mode = READBACK_POLL;
+		pthread_mutex_unlock(&s->lock);
+		return false;
+	}
+	s->reader = r3d_gl_reader_create(&error);
+	if (s->reader)
+		return true;
+	r3d_log(R3D_LOG_WARN, "stream: no readback on the encoder thread (%s): polling on the owner "
+		"thread instead", error ? error : "?");
+	free(error);
+	pthread_mutex_lock(&s->lock);
+	s->mode = READBACK_POLL;
+	pthread_mutex_unlock(&s->lock);
+	return false;
+}
+
 void r3d_stream_dispatch(struct r3d_stream *s)
 {
 	struct r3d_frame_ticket t;
@@ -504,18 +621,36 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 		return;
 	}
 	s->extra.readbacks++;
+	struct r3d_gl_planes stale = s->stale_planes;
+	memset(&s->stale_planes, 0, sizeof(s->stale_planes));
+	if (s->reader_failed) {
+		s->reader_failed = false;
+		s->mode = READBACK_POLL;
+	}
 	pthread_mutex_unlock(&s->lock);
+	r3d_gl_planes_discard(&stale);
 
 	/* the readback, without the lock: sink feedback must not wait for it */
 	uint64_t t0 = r3d_time_us();
 	struct r3d_extractor *ext = extractor_for(s, &error);
-	bool async = ext && !s->gl_sync && r3d_extractor_is_async(ext);
-	bool ok = ext && (async ? r3d_extractor_begin(ext, &s->source, &error)
-				: r3d_extractor_extract(ext, &s->source, &s->frame, &error));
+	bool async = ext && s->mode != READBACK_SYNC && r3d_extractor_is_async(ext);
+	bool gpu = async && s->mode == READBACK_THREAD && use_reader(s);
+	struct r3d_gl_planes planes;
+	bool ok = ext && (gpu     ? r3d_extractor_gl_convert(ext, &s->source, &planes, &error)
+			  : async ? r3d_extractor_begin(ext, &s->source, &error)
+				  : r3d_extractor_extract(ext, &s->source, &s->frame, &error));
 	uint64_t spent = r3d_time_us() - t0;
 
 	pthread_mutex_lock(&s->lock);
-	if (!ok) {
+	if (ok && gpu) {
+		/* to the encoder thread, which waits for the fence and reads */
+		r3d_stats_window_add(&s->win[R3D_STAGE_DISPATCH], spent);
+		s->slot = t;
+		s->slot_planes = planes;
+		s->slot_gpu = true;
+		s->slot_full = true;
+		pthread_cond_broadcast(&s->cond);
+	} else if (!ok) {
 		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "extraction failed");
 		free(error);
 		r3d_frame_source_extract_failed(&s->fs, &t);

@@ -77,6 +77,31 @@ int r3d_extractor_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, cha
  * ARB_buffer_storage: poll() costs no copy) -- false: mapped and copied. */
 bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext);
 
+/* Readback in another thread's context (the stream's encoder thread, an EGL
+ * context shared with the caller's: remote3d/gl-reader.h). On the owner
+ * thread r3d_extractor_gl_convert() only draws the conversion into the
+ * extractor's targets, puts a fence after it and flushes: it waits for
+ * nothing. The planes' textures belong to the owner's share group; they are
+ * rewritten by the next convert (or resized: keep one conversion in flight
+ * and start the next only after the reader has read it). The fence is the
+ * reader's to delete (r3d_gl_reader_read), or r3d_gl_planes_discard() on the
+ * owner thread when it is never read. */
+struct r3d_gl_planes {
+	void *fence; /* GLsync */
+	unsigned textures[R3D_FRAME_MAX_PLANES];
+	int n_textures;
+	enum r3d_pixel_format format; /* the extractor's out_format */
+	int width, height;            /* the converted size (even for YUV) */
+};
+bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source *src,
+			      struct r3d_gl_planes *out, char **error);
+void r3d_gl_planes_discard(struct r3d_gl_planes *planes); /* GL context current; NULL ok */
+
+/* Calls that may wait for the GPU (glReadPixels, glClientWaitSync with a
+ * timeout, mapping a buffer the GPU wrote) libremote3d made on the calling
+ * thread so far: tests prove with it which thread waits. 0 without GL. */
+unsigned long r3d_gl_blocking_calls(void);
+
 /* A dmabuf source's arguments, checked without GL: fd open, fourcc known
  * (DRM_FORMAT_XRGB8888/ARGB8888/XBGR8888/ABGR8888), size 1..16384, stride >=
  * width * 4 and a multiple of 4, the planes within the buffer's size when the

@@ -3,15 +3,16 @@
  *
  * Threads:
  *  - the owner thread (in QEMU the main loop, which owns the GL context)
- *    calls set_source_*, mark_dirty and dispatch. Extraction happens in
- *    dispatch, on that thread, so a GL source is read in the owner's
- *    current context (the same context at every dispatch). A GL or dmabuf
- *    source is converted to YUV on the GPU and read back asynchronously:
- *    one dispatch starts the readback (PBO + fence) and returns without
- *    waiting; the stream calls wakeup() when it is time to look again, and
- *    a later dispatch hands the frame to the encoder once the fence has
- *    signalled. Nothing is read back unless a frame was marked dirty and
- *    will be encoded.
+ *    calls set_source_*, mark_dirty and dispatch. Extraction starts in
+ *    dispatch, on that thread, in the owner's current context (the same
+ *    context at every dispatch). A GL or dmabuf source is converted to YUV
+ *    on the GPU there; then (see r3d_stream_readback_mode) either the
+ *    encoder thread waits for it and reads it in an EGL context shared
+ *    with the owner's, or the owner reads it back asynchronously (PBO +
+ *    fence; the stream calls wakeup() when it is time to look again, and a
+ *    later dispatch hands the frame over once the fence has signalled).
+ *    Nothing is read back unless a frame was marked dirty and will be
+ *    encoded.
  *  - one encoder thread with a single-slot queue encodes and calls
  *    on_access_unit (ownership of the AU passes to the callee).
  *  - sink feedback (ready, gone, keyframe, reports, queue state, bitrate)
@@ -85,6 +86,16 @@ void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t dr
 void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
 void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps);
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
+
+/* How GL/dmabuf sources are read back: "thread" (converted on the owner
+ * thread, read on the encoder thread in a shared EGL context: the default
+ * with a GPU), "poll" (read on the owner thread once a fence signalled: the
+ * default on llvmpipe, see gl-reader.h) or "sync" (the synchronous BGRx
+ * baseline). Env R3D_GL_READBACK=sync|poll|thread picks one at create;
+ * thread becomes poll (logged) where no EGL context is current at the
+ * first GL dispatch (a GLX host) or the shared one fails. Settled at the
+ * first GL dispatch. */
+const char *r3d_stream_readback_mode(struct r3d_stream *s);
 
 /* The encoder backend in use ("x264"). */
 const char *r3d_stream_encoder_name(struct r3d_stream *s);
