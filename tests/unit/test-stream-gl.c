@@ -1,10 +1,16 @@
 /*
  * The stream with a GL source (the test scene's texture, EGL surfaceless)
- * and x264: extraction happens in dispatch on the owner thread, in its
- * current context (GPU NV12 conversion, asynchronous PBO readback collected
- * by the dispatch that the stream's wakeup asks for); the access units decode to pictures whose stamps are the
- * frames rendered, in order, with the render times given (orientation and
- * the whole GL -> encoder path are right). The sink takes each frame at once.
+ * and x264, in each readback mode (argv[1], R3D_GL_READBACK):
+ *   thread  GPU NV12 conversion in dispatch on the owner thread, read on the
+ *           encoder thread in a context shared with the scene's
+ *   poll    GPU NV12 conversion, asynchronous PBO readback collected by the
+ *           dispatch that the stream's wakeup asks for
+ *   sync    the synchronous BGRx readback (baseline)
+ *   default no R3D_GL_READBACK: thread with a GPU driver, poll on llvmpipe
+ * the access units decode to pictures whose stamps are the frames rendered,
+ * in order, with the render times given (orientation and the whole GL ->
+ * encoder path are right), and the mode asked for is the mode used. The sink
+ * takes each frame at once.
  */
 #include <assert.h>
 #include <stdatomic.h>
@@ -14,6 +20,7 @@
 #include <pthread.h>
 
 #include "h264-decode.h"
+#include "remote3d/gl-reader.h"
 #include "remote3d/stream.h"
 #include "scene.h"
 
@@ -47,9 +54,14 @@ static int count(void)
 	return n;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char *error = NULL;
+	const char *mode = argc > 1 ? argv[1] : "thread";
+	if (strcmp(mode, "default") == 0)
+		unsetenv("R3D_GL_READBACK");
+	else
+		setenv("R3D_GL_READBACK", mode, 1);
 	uint64_t times[N];
 	struct r3d_scene *sc = r3d_scene_create(640, 360, &error);
 	if (!sc) {
@@ -61,6 +73,12 @@ int main(void)
 		return 77;
 	}
 	atomic_init(&wake, false);
+	if (strcmp(mode, "default") == 0) {
+		char *why = NULL;
+		mode = r3d_gl_reader_driver_safe(&why) ? "thread" : "poll";
+		printf("default mode here: %s%s%s\n", mode, why ? " -- " : "", why ? why : "");
+		free(why);
+	}
 	struct r3d_stream_config cfg = { .width = 640, .height = 360, .encoder = "x264",
 					 .on_access_unit = on_au, .wakeup = on_wakeup };
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
@@ -88,7 +106,10 @@ int main(void)
 	r3d_stream_get_stats(s, &st);
 	assert(st.marked == N && st.extracted == N && st.encoded == N && st.handed == N && st.dropped == 0);
 	assert(st.readbacks == N && st.full_damage == N && st.partial_damage == 0);
-	assert(st.readback_bytes == (uint64_t)N * 640 * 360 * 3 / 2); /* NV12: 1.5 bytes per pixel */
+	/* NV12: 1.5 bytes per pixel; BGRx: 4 */
+	uint64_t per_pixel_x2 = strcmp(mode, "sync") == 0 ? 8 : 3;
+	assert(st.readback_bytes == (uint64_t)N * 640 * 360 * per_pixel_x2 / 2);
+	assert(strcmp(r3d_stream_readback_mode(s), mode) == 0); /* no fallback */
 	assert(strcmp(r3d_stream_encoder_name(s), "x264") == 0);
 	r3d_stream_destroy(s); /* the scene's context is current */
 
@@ -115,6 +136,6 @@ int main(void)
 	}
 	free(pics);
 	r3d_scene_destroy(sc);
-	printf("stream-gl: %d frames rendered, extracted, encoded and decoded with their stamps\n", N);
+	printf("stream-gl (%s): %d frames rendered, extracted, encoded and decoded with their stamps\n", mode, N);
 	return 0;
 }

@@ -9,7 +9,15 @@
  *                  (readbacks == encoded once the last one is collected), the
  *                  frames rendered meanwhile are dropped without a readback
  *                  (rendered == readbacks + dropped, rendered >> readbacks).
- * argv[1] = clean | dropped
+ *   owner-waits    in thread mode the owner thread (mark_dirty + dispatch, as
+ *                  QEMU's main loop) makes no call that may wait for the GPU
+ *                  (glReadPixels, glClientWaitSync with a timeout, buffer
+ *                  maps: counted by libremote3d per thread) while the scene
+ *                  renders as fast as it can, also while the encoder thread
+ *                  is blocked in the sink; in poll mode the same loop makes
+ *                  such calls (the count is real).
+ * argv[1] = clean | dropped | owner-waits; argv[2] = the readback mode for
+ * clean and dropped: thread (default) | poll | sync (R3D_GL_READBACK).
  */
 #include <assert.h>
 #include <stdatomic.h>
@@ -18,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "remote3d/extractor.h"
+#include "remote3d/gl-reader.h"
 #include "remote3d/stream.h"
 #include "scene.h"
 
@@ -26,10 +36,16 @@
 
 static atomic_int handed;
 static atomic_bool wake;
+static atomic_bool sink_blocked; /* on_au waits while set (a stuck sink) */
+static const char *mode = "thread";
 
 static void on_au(void *opaque, struct r3d_access_unit *au)
 {
 	(void)opaque;
+	while (atomic_load(&sink_blocked)) {
+		struct timespec ts = { 0, 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
 	atomic_fetch_add(&handed, 1);
 	r3d_access_unit_free(au);
 }
@@ -67,6 +83,7 @@ static struct r3d_stream *make_stream(unsigned max_fps)
 	char *error = NULL;
 	struct r3d_stream_config cfg = { .width = W, .height = H, .encoder = "x264", .max_fps = max_fps,
 					 .on_access_unit = on_au, .wakeup = on_wakeup };
+	setenv("R3D_GL_READBACK", mode, 1);
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
 	if (!s)
 		fprintf(stderr, "%s\n", error);
@@ -98,7 +115,9 @@ static int test_clean(struct r3d_scene *sc)
 	}
 	idle_host(s, &seen, 100);
 	r3d_stream_get_stats(s, &st);
-	assert(st.readbacks == 3 && st.extracted == 3 && st.readback_bytes == 3ull * W * H * 3 / 2);
+	uint64_t frame_bytes = strcmp(mode, "sync") == 0 ? W * H * 4 : W * H * 3 / 2;
+	assert(st.readbacks == 3 && st.extracted == 3 && st.readback_bytes == 3 * frame_bytes);
+	assert(strcmp(r3d_stream_readback_mode(s), mode) == 0);
 	printf("clean: 200 dispatches without a dirty mark: readbacks stayed %llu\n",
 	       (unsigned long long)st.readbacks);
 
@@ -120,6 +139,13 @@ static int test_clean(struct r3d_scene *sc)
 
 static int test_dropped(struct r3d_scene *sc)
 {
+	char *why = NULL;
+	if (strcmp(mode, "thread") == 0 && !r3d_gl_reader_driver_safe(&why)) {
+		/* the scene renders while the encoder thread reads: not on llvmpipe */
+		printf("SKIP: %s\n", why);
+		free(why);
+		return 77;
+	}
 	struct r3d_stream *s = make_stream(60);
 	struct r3d_stats st;
 	int seen = 0;
@@ -154,10 +180,89 @@ static int test_dropped(struct r3d_scene *sc)
 	return 0;
 }
 
+/* Render, mark and dispatch for `ms` as QEMU's main loop would (also
+ * dispatching when not asked); returns the owner thread's blocking GL calls.
+ * serialize: render only while the encoder thread makes no GL call (its read
+ * done): a driver unsafe for concurrent shared-context reads (llvmpipe). */
+static unsigned long owner_loop(struct r3d_stream *s, struct r3d_scene *sc, int *seen, uint32_t *frame,
+				int ms, bool serialize)
+{
+	unsigned long before = r3d_gl_blocking_calls();
+	uint64_t end = r3d_time_us() + (uint64_t)ms * 1000;
+	while (r3d_time_us() < end) {
+		struct r3d_stats st;
+		for (r3d_stream_get_stats(s, &st); serialize && st.readbacks > st.extracted + st.extract_errors;
+		     r3d_stream_get_stats(s, &st)) {
+			struct timespec ts = { 0, 200 * 1000 };
+			nanosleep(&ts, NULL);
+			host_turn(s, seen);
+		}
+		r3d_scene_render(sc, (*frame)++, r3d_time_us());
+		r3d_stream_mark_dirty(s, NULL);
+		if ((*frame & 7) == 0)
+			r3d_stream_dispatch(s);
+		host_turn(s, seen);
+	}
+	return r3d_gl_blocking_calls() - before;
+}
+
+static int test_owner_waits(struct r3d_scene *sc)
+{
+	struct r3d_stats st;
+	int seen = 0;
+	uint32_t frame = 0;
+
+	char *why = NULL;
+	bool serialize = !r3d_gl_reader_driver_safe(&why);
+	if (serialize)
+		printf("owner-waits: %s: the scene renders only while the encoder thread is not reading\n", why);
+	free(why);
+	mode = "thread";
+	struct r3d_stream *s = make_stream(60);
+	assert(r3d_stream_set_source_gl(s, r3d_scene_texture(sc), W, H, r3d_scene_y0_top(sc)));
+	r3d_stream_sink_ready(s);
+	unsigned long calls = owner_loop(s, sc, &seen, &frame, 700, serialize);
+	atomic_store(&sink_blocked, true); /* the encoder thread stops in the sink */
+	calls += owner_loop(s, sc, &seen, &frame, 700, serialize);
+	r3d_stream_get_stats(s, &st);
+	uint64_t dispatch_max_blocked = st.stage[R3D_STAGE_DISPATCH].max_us;
+	atomic_store(&sink_blocked, false);
+	calls += owner_loop(s, sc, &seen, &frame, 700, serialize);
+	idle_host(s, &seen, 500);
+	r3d_stream_get_stats(s, &st);
+	printf("owner-waits (thread): %u frames rendered, %llu read back, %llu encoded; blocking GL calls on "
+	       "the owner thread: %lu; dispatch cost median %u us max %u us (max %llu us by the end of the "
+	       "blocked phase)\n", frame, (unsigned long long)st.readbacks, (unsigned long long)st.encoded, calls,
+	       st.stage[R3D_STAGE_DISPATCH].median_us, st.stage[R3D_STAGE_DISPATCH].max_us,
+	       (unsigned long long)dispatch_max_blocked);
+	assert(strcmp(r3d_stream_readback_mode(s), "thread") == 0);
+	assert(calls == 0);
+	assert(st.encoded >= 4 && st.readbacks == st.encoded && st.extract_errors == 0);
+	r3d_stream_destroy(s);
+
+	/* the same owner loop in poll mode: the owner reads, and it is counted */
+	mode = "poll";
+	s = make_stream(60);
+	atomic_store(&handed, 0);
+	seen = 0;
+	assert(r3d_stream_set_source_gl(s, r3d_scene_texture(sc), W, H, r3d_scene_y0_top(sc)));
+	r3d_stream_sink_ready(s);
+	calls = owner_loop(s, sc, &seen, &frame, 700, false);
+	idle_host(s, &seen, 300);
+	r3d_stream_get_stats(s, &st);
+	printf("owner-waits (poll): %llu read back; blocking GL calls on the owner thread: %lu\n",
+	       (unsigned long long)st.readbacks, calls);
+	assert(st.readbacks >= 1 && calls >= st.readbacks);
+	r3d_stream_destroy(s);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	char *error = NULL;
 	const char *which = argc > 1 ? argv[1] : "clean";
+	if (argc > 2)
+		mode = argv[2];
 	if (!r3d_encoder_available("x264", &error)) {
 		printf("SKIP: %s\n", error);
 		return 77;
@@ -169,7 +274,10 @@ int main(int argc, char **argv)
 	}
 	atomic_init(&handed, 0);
 	atomic_init(&wake, false);
-	int rc = strcmp(which, "dropped") == 0 ? test_dropped(sc) : test_clean(sc);
+	atomic_init(&sink_blocked, false);
+	int rc = strcmp(which, "dropped") == 0       ? test_dropped(sc)
+		 : strcmp(which, "owner-waits") == 0 ? test_owner_waits(sc)
+						     : test_clean(sc);
 	r3d_scene_destroy(sc);
 	return rc;
 }
