@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim bench-extract demo env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim bench-extract bench-vm demo env clean
 
 all: build
 
@@ -65,6 +65,11 @@ bench-latency-sim: build
 # extraction: synchronous BGRx readback (baseline) vs GPU NV12 + async PBO
 bench-extract: meson-build
 	@tools/bench-extract.sh
+
+# the test guest streamed (spice gl=on) beside the stock egl-headless 2D path:
+# guest fps with/without a client, client fps, bitrate, input-to-photon
+bench-vm: build
+	@tools/bench-vm.sh
 
 demo: build
 	@tools/demo.sh

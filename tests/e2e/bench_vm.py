@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""make bench-vm (tools/bench-vm.sh): the real VM streamed remotely, side by
+side with the stock Debian path, in one run. Prints figures, asserts none.
+
+For each configuration the test guest boots once (1280x720, the probe
+rendering through virgl as fast as it can) and then:
+  off  W s with no client: the guest's own frame rate (the probe prints it
+       every second on the serial console)
+  on   remote3d-client connected on loopback for >= W s, pressing a key
+       KEYS times: the guest's frame rate meanwhile, and what the client
+       saw: codec, fps, bitrate, first frame, input-to-photon (one clock:
+       the client's), stamp latency spread
+  off  W s with no client again (the "off" rate is the mean of both)
+Configurations:
+  remote3d   -display none -spice port=...,gl=on  (qemu-patches: the scanout
+             through libremote3d, H.264 on spice's external stream)
+  remote3d-30  the same capped at 30 frames per second (max-refresh-rate=30)
+  stock-2d   -display egl-headless -spice port=... (gl off: QEMU reads every
+             frame back into a 2D surface, spice-server sends it with its
+             own image compression and video-stream heuristics)
+The guest's stamps carry the GUEST's clock, so stamp-to-display latency
+has an unknown offset: only its spread (p95 - p50) is printed.
+
+usage: bench_vm.py --client PATH [--qemu PATH] [--port N] [--seconds W]
+                   [--keys N] [--configs remote3d,stock-2d] [--json FILE]
+"""
+import argparse
+import glob
+import json
+import os
+import re
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import guestboot as gb  # noqa: E402
+import remoteclient  # noqa: E402
+
+CONFIGS = {
+    "remote3d": ("remote3d (spice gl=on, H.264)",
+                 lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
+                               "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on" % port]),
+    "remote3d-30": ("remote3d, max-refresh-rate=30",
+                    lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
+                                  "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on,"
+                                  "max-refresh-rate=30" % port]),
+    "stock-2d": ("stock 2D (egl-headless, spice gl off)",
+                 lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "egl-headless", "-spice",
+                               "port=%d,addr=127.0.0.1,disable-ticketing=on" % port]),
+}
+FPS_RX = re.compile(r"^R3D: probe fps=([0-9.]+) frames=\d+", re.M)
+
+
+def fps_lines(guest, start, end=None):
+    """The probe's per-second rates printed between two console offsets,
+    without the first (it may straddle the window's start)."""
+    text = guest.text()
+    vals = [float(v) for v in FPS_RX.findall(text[start:end])]
+    return vals[1:]
+
+
+TICK = os.sysconf("SC_CLK_TCK")
+# QEMU's threads by name (-name ...,debug-threads=on), in the table's order
+THREAD_GROUPS = (("vCPU", re.compile(r"^CPU \d+/")), ("llvmpipe", re.compile(r"^llvmpipe")),
+                 ("encoder", re.compile(r"^r3d")), ("spice", re.compile(r"^SPICE")),
+                 ("main+other", re.compile(r".")))
+
+
+def qemu_ticks(pid):
+    """CPU ticks (user+system) of QEMU's threads, summed by group."""
+    out = {name: 0 for name, _ in THREAD_GROUPS}
+    for task in glob.glob("/proc/%d/task/*" % pid):
+        try:
+            with open(task + "/comm") as f:
+                comm = f.read().strip()
+            with open(task + "/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks = int(fields[11]) + int(fields[12])
+        for name, rx in THREAD_GROUPS:
+            if rx.search(comm):
+                out[name] += ticks
+                break
+    return out
+
+
+def cores(before, after, seconds):
+    """Cores used per group between two qemu_ticks() samples."""
+    return {k: (after[k] - before[k]) / TICK / seconds for k in before}
+
+
+def mean(v):
+    return sum(v) / len(v) if v else float("nan")
+
+
+def window_off(guest, seconds):
+    """(fps values, QEMU cores by thread group) over `seconds` without a client."""
+    start = len(guest.text())
+    t0, c0 = time.monotonic(), qemu_ticks(guest.proc.pid)
+    time.sleep(seconds)
+    return fps_lines(guest, start), cores(c0, qemu_ticks(guest.proc.pid), time.monotonic() - t0)
+
+
+def run_config(a, key):
+    title, extra = CONFIGS[key]
+    r = {"config": key, "title": title, "load_start": os.getloadavg()}
+    g = gb.Guest(a.qemu, "probe", duration=1200, extra=extra(a.port))
+    try:
+        m = g.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
+        if not m:
+            g.dump()
+            raise RuntimeError("%s: the probe did not start within 300 s" % key)
+        r["mode"] = "%sx%s" % (m.group(1), m.group(2))
+        r["renderer"] = m.group(3)
+        gb.log("%s: probe started (%s, %s); settling 5 s" % (key, r["mode"], r["renderer"]))
+        time.sleep(5)
+        off1, cpu_off1 = window_off(g, a.seconds)
+        start = len(g.text())
+        t0, c0 = time.monotonic(), qemu_ticks(g.proc.pid)
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        rc, rep, text, _ = remoteclient.run(a.client, a.port, g.wd, "bench-" + key,
+                                            ["--duration", str(a.seconds), "--keys", str(a.keys),
+                                             "--key-interval", "250", "--timeout", "15"],
+                                            timeout=a.seconds + a.keys * 4 + 120)
+        wall = time.monotonic() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_on = cores(c0, qemu_ticks(g.proc.pid), wall)
+        on = fps_lines(g, start)
+        gb.log(text)
+        off2, cpu_off2 = window_off(g, a.seconds)
+        if rc != 0 or rep is None:
+            raise RuntimeError("%s: remote3d-client failed (rc %d)" % (key, rc))
+        r["guest_fps_off"] = mean(off1 + off2)
+        r["guest_fps_on"] = mean(on)
+        r["qemu_cores_off"] = {k: (cpu_off1[k] + cpu_off2[k]) / 2 for k in cpu_off1}
+        r["qemu_cores_on"] = cpu_on
+        r["client_cores"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
+        r["ratio"] = r["guest_fps_on"] / r["guest_fps_off"]
+        r["client"] = rep
+        r["qemu_alive"] = g.proc.poll() is None
+        acc = re.search(r"run-guest: accel=(\w+)", g.stderr())
+        r["accel"] = acc.group(1) if acc else "?"
+    finally:
+        g.stop()
+    r["load_end"] = os.getloadavg()
+    return r
+
+
+def row(name, vals):
+    print("%-30s" % name + "".join("%-34s" % v for v in vals))
+
+
+def table(results, a):
+    print()
+    print("remote3d bench-vm: test guest %s under %s, remote3d-client on loopback (nice %d), "
+          "W=%d s, %d key presses" % (results[0].get("mode", "?"), a.accel, remoteclient.CLIENT_NICE,
+                                      a.seconds, a.keys))
+    row("", [r["title"] for r in results])
+    row("load average (start/end)", ["%.1f / %.1f" % (r["load_start"][0], r["load_end"][0]) for r in results])
+    row("guest fps, no client", ["%.1f" % r["guest_fps_off"] for r in results])
+    row("guest fps, client on", ["%.1f" % r["guest_fps_on"] for r in results])
+    row("ratio on/off (target >=95%)", ["%.0f%%" % (100 * r["ratio"]) for r in results])
+    for label, k in (("QEMU cores, no client", "qemu_cores_off"), ("QEMU cores, client on", "qemu_cores_on")):
+        row(label, ["%.2f" % sum(r[k].values()) for r in results])
+        for name, _ in THREAD_GROUPS:
+            row("  " + name, ["%.2f" % r[k][name] for r in results])
+    row("client cores (decode, show)", ["%.2f" % r["client_cores"] for r in results])
+    row("client codec", [("%s (decoder %s)" % (r["client"]["codec"], r["client"]["decoder"])
+                          if r["client"].get("decoder") else "none: 2D image updates")
+                         for r in results])
+    row("client fps (distinct frames)", ["%.1f" % r["client"]["fps"] for r in results])
+    row("client bitrate kbit/s", ["%.0f" % r["client"]["bitrate_kbps"] for r in results])
+    row("first frame after connect", ["%.0f ms" % r["client"]["time_to_first_frame_ms"] for r in results])
+    row("input-to-photon p50 / p95", ["%.0f / %.0f ms (n=%d of %d)"
+                                      % (r["client"]["input_to_photon_ms"]["p50"],
+                                         r["client"]["input_to_photon_ms"]["p95"],
+                                         r["client"]["input_to_photon_ms"]["n"], r["client"]["keys_sent"])
+                                      for r in results])
+    row("stamp latency p95-p50", ["%.0f ms (guest clock: spread only)"
+                                  % (r["client"]["latency_ms"]["p95"] - r["client"]["latency_ms"]["p50"])
+                                  for r in results])
+    row("guest frames not shown", ["%d of %d" % (r["client"]["missing"],
+                                                 r["client"]["last_frame"] - r["client"]["first_frame"] + 1)
+                                   for r in results])
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
+    ap.add_argument("--client", required=True)
+    ap.add_argument("--port", type=int, default=5990)
+    ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--keys", type=int, default=50)
+    ap.add_argument("--configs", default="remote3d,remote3d-30,stock-2d")
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    gb.require_guest_and_qemu(a.qemu, True)
+    results = []
+    for key in [c for c in a.configs.split(",") if c]:
+        if key not in CONFIGS:
+            gb.fail("unknown configuration %s (%s)" % (key, ", ".join(CONFIGS)))
+        gb.log("=== %s ===" % key)
+        results.append(run_config(a, key))
+    for r in results:
+        if not r["qemu_alive"]:
+            gb.log("warning: %s: QEMU exited during the run" % r["config"])
+    a.accel = "/".join(sorted(set(r.get("accel", "?") for r in results)))
+    table(results, a)
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(results, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
