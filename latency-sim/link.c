@@ -33,6 +33,10 @@ struct r3d_link {
 	/* delay line, sorted by exit time */
 	struct pkt_list delay;
 	uint64_t last_exit_us;
+	/* pacing: times are whole microseconds, rounded up; the wire really
+	 * finished the last packet pace_credit / pace_rate us before
+	 * pace_at_us, which a packet starting then gets back */
+	uint64_t pace_credit, pace_rate, pace_at_us;
 	/* Mahimahi: bytes left from the opportunity at credit_at_us */
 	uint64_t trace_credit, trace_credit_at_us;
 	uint64_t trace_next_k; /* first opportunity not used */
@@ -146,12 +150,14 @@ uint64_t r3d_link_rate_at(const struct r3d_link *link, uint64_t now_us)
 }
 
 /* When a packet of `bytes` whose serialisation starts at t finishes, with
- * the rate integrated over schedule steps and outages. */
-static uint64_t paced_finish(const struct r3d_link *link, uint64_t t,
-			     uint64_t bytes)
+ * the rate integrated over schedule steps and outages, rounded up to the
+ * microsecond; back-to-back packets keep the exact rate. */
+static uint64_t paced_finish(struct r3d_link *link, uint64_t t, uint64_t bytes)
 {
 	/* remaining work in bit-microseconds: bits * 1e6 */
 	uint64_t left = bytes * 8 * 1000000;
+	uint64_t credit = link->pace_at_us == t ? link->pace_credit : 0;
+	uint64_t credit_rate = link->pace_rate;
 
 	for (int guard = 0; guard < 1000000; guard++) {
 		uint64_t o_until, r_until;
@@ -165,13 +171,21 @@ static uint64_t paced_finish(const struct r3d_link *link, uint64_t t,
 		if (unlimited)
 			return t;
 		if (rate > 0) {
+			if (credit && rate == credit_rate)
+				left = left > credit ? left - credit : 0;
+			credit = 0;
 			uint64_t need = (left + rate - 1) / rate; /* us */
-			if (until == R3D_LINK_NEVER || t + need <= until)
+			if (until == R3D_LINK_NEVER || t + need <= until) {
+				link->pace_credit = need * rate - left;
+				link->pace_rate = rate;
+				link->pace_at_us = t + need;
 				return t + need;
+			}
 			left -= (until - t) * rate;
 		} else if (until == R3D_LINK_NEVER) {
 			return R3D_LINK_NEVER;
 		}
+		credit = 0;
 		t = until;
 	}
 	return R3D_LINK_NEVER;

@@ -93,6 +93,27 @@ static void test_rate_paces_with_overhead(void)
 	r3d_link_destroy(l);
 }
 
+/* 1228 + 18 bytes at 50 Mbit/s take 199.36 us: exits are rounded up to
+ * the microsecond but back-to-back packets keep the exact rate (no drift
+ * of 0.64 us per packet, -0.3%). */
+static void test_rate_exact_over_a_burst(void)
+{
+	struct r3d_link_config c = { .rate_bps = 50000000, .overhead_bytes = 18 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[100];
+
+	for (int i = 0; i < 100; i++)
+		CHECK(put(l, 1228, T0), "queued");
+	CHECK(drain(l, T0, ex, 100) == 100, "count");
+	for (int i = 0; i < 100; i++) {
+		/* ceil((i + 1) * 199.36) */
+		uint64_t want = ((uint64_t)(i + 1) * 19936 + 99) / 100;
+		CHECK(ex[i] == T0 + want, "packet %d exit %llu want %llu", i,
+		      (unsigned long long)(ex[i] - T0), (unsigned long long)want);
+	}
+	r3d_link_destroy(l);
+}
+
 static void test_queue_limits_drop_tail(void)
 {
 	struct r3d_link_config c = { .rate_bps = 1000000, .queue_packets = 5 };
@@ -373,6 +394,7 @@ int main(void)
 {
 	test_delay_only_is_exact();
 	test_rate_paces_with_overhead();
+	test_rate_exact_over_a_burst();
 	test_queue_limits_drop_tail();
 	test_random_loss_rate();
 	test_gilbert_elliott_bursts();
