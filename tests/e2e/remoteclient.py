@@ -65,7 +65,8 @@ def run(client, port, wd, name, opts=(), timeout=120, spice_debug=False, host="1
     times = _spice_debug_times(r.stdout) if spice_debug else {}
     if spice_debug:
         # keep the report, not spice-gtk's debug log
-        text = "\n".join(l for l in r.stdout.splitlines() if "GSpice-DEBUG" not in l)
+        text = "".join(l + "\n" for l in r.stdout.splitlines()
+                       if "Spice-DEBUG" not in l and "Spice-INFO" not in l)
     else:
         text = r.stdout
     return r.returncode, rep, text + r.stderr, times
