@@ -34,17 +34,6 @@
 #define EARLY_WEIGHT 16 /* a new sample weighs 1/16 */
 
 /*
- * Input muting. A packet that enters while the wire is busy starts
- * serialisation when the wire frees, whenever it is read before then
- * (r3d_link_busy_until()). So while a direction's wire stays busy for
- * more than MUTE_MIN_US, the loop stops waking up for its input (a bulk
- * sender's paced packets would otherwise cost one wake-up each) and reads
- * it on every pass it makes anyway, at the latest MUTE_MAX_US apart and
- * MUTE_MIN_US before the wire goes idle. The schedule stays exact; a packet read
- * so is stamped (pcap, stats) and checked against the queue limit when
- * read, a wake-up or so after it arrived.
- */
-/*
  * Coalescing (--coalesce W). When the next exits of the two directions
  * are at most W apart, one wake-up at their midpoint writes both, each at
  * most W/2 off its exit time (and as often late as early); every pass
@@ -52,7 +41,19 @@
  * ACK/data pairs at high rates.
  */
 
-#define MUTE_MIN_US 500
+/*
+ * Input muting. A packet that enters while the wire is busy starts
+ * serialisation when the wire frees, whenever it is read before then
+ * (r3d_link_busy_until()). So while a direction's wire stays busy for
+ * more than MUTE_MIN_US, the loop stops waking up for its input (a bulk
+ * sender's paced packets would otherwise cost one wake-up each) and reads
+ * it on every pass it makes anyway, at the latest MUTE_MAX_US apart and
+ * MUTE_MIN_US before the wire goes idle (a margin for a stalled wake-up).
+ * The schedule stays exact; a packet read so is stamped (pcap, stats) and
+ * checked against the queue limit when read, a wake-up or so after it
+ * arrived.
+ */
+#define MUTE_MIN_US 2000
 #define MUTE_MAX_US 5000
 
 static const char *dir_name[2] = { "up", "down" };
