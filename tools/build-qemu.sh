@@ -130,8 +130,15 @@ if [ $uses_remote3d = 1 ]; then
 	lib_key=$(sha256sum < "$R3D_MESON_DIR/encoder/libremote3d.a" | cut -d' ' -f1)
 fi
 
+# the build links the libremote3d.a that remote3d.pc named at configure
+# time: another meson build dir needs a new configure, not a relink
+linked_lib_ok=1
+if [ $uses_remote3d = 1 ] && ! remote3d_pc 2>/dev/null | cmp -s - "$deps_dir/remote3d.pc"; then
+	linked_lib_ok=0
+fi
+
 if [ -f "$key_file" ] && [ "$(cat "$key_file")" = "$key" ] && [ -x "$binary" ] &&
-   [ -f "$build_dir/build.ninja" ]; then
+   [ -f "$build_dir/build.ninja" ] && [ $linked_lib_ok = 1 ]; then
 	if [ "$(cat "$lib_key_file" 2>/dev/null)" = "$lib_key" ]; then
 		echo "remote3d: qemu $QEMU_VERSION + ${#patches[@]} patches up to date in $R3D_PREFIX"
 		exit 0
