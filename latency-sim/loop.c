@@ -227,6 +227,7 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 	int64_t early_ns = 0;
 	struct wakes wakes = { 0, 0 };
 	uint64_t woke_for = 0; /* the deadline of the timed wake-up just had */
+	bool muted[2] = { false, false }; /* per direction, see MUTE_MIN_US */
 
 	memset(iv, 0, sizeof(iv));
 	sigemptyset(&mask);
@@ -244,8 +245,6 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		perror("latency-sim: epoll_create1");
 		goto out_sfd;
 	}
-	bool muted[2] = { false, false };
-
 	for (int i = 0; i < 3; i++) {
 		int fd = i < 2 ? l->tun[i] : sfd;
 		ev.events = EPOLLIN;
@@ -311,9 +310,9 @@ int r3d_ls_loop_run(struct r3d_ls_loop *l)
 		}
 		if (stopping && stop_at < deadline)
 			deadline = stop_at;
-		/* wake `early` before a delivery; a deadline inside the early
-		 * window is a serialisation that ends (nothing to write yet):
-		 * wake exactly at it */
+		/* wake `early` before a deadline; one inside the early window
+		 * has nothing to write yet (a serialisation that ends, input to
+		 * read, stats): wake exactly at it */
 		uint64_t dl_ns = deadline * 1000, wait_ns = 0;
 		if (dl_ns > ns + (uint64_t)early_ns)
 			wait_ns = dl_ns - (uint64_t)early_ns - ns;
