@@ -54,13 +54,46 @@ static uint64_t pacing_wait(const struct r3d_frame_source *fs, uint64_t now)
 	return now < due ? due - now : 0;
 }
 
+/* Pipelined, the encoder busy: start the readback so that it completes
+ * about when the encoder frees, not earlier (a later start reads a newer
+ * frame, and a frame read early would only wait). */
+static uint64_t overlap_wait(const struct r3d_frame_source *fs, uint64_t now)
+{
+	if (!fs->encoding)
+		return 0;
+	uint64_t free_at = fs->encode_start_us + fs->encode_estimate_us;
+	if (free_at <= fs->extract_estimate_us)
+		return 0;
+	uint64_t start_at = free_at - fs->extract_estimate_us;
+	return now < start_at ? start_at - now : 0;
+}
+
+static unsigned sink_depth(const struct r3d_frame_source *fs)
+{
+	return fs->cfg.sink_depth ? fs->cfg.sink_depth : 1;
+}
+
+/* Frames that will be ahead of a frame begun now when it reaches the sink,
+ * and may still be unwritten there. */
+static unsigned frames_ahead(const struct r3d_frame_source *fs)
+{
+	return (fs->queued ? 1u : 0u) + (fs->encoding ? 1u : 0u) + (fs->handing ? 1u : 0u) + fs->unwritten;
+}
+
 bool r3d_frame_source_should_extract(struct r3d_frame_source *fs, uint64_t *wait_us)
 {
 	if (wait_us)
 		*wait_us = 0;
-	if (!fs->pending || !fs->sink_present || !fs->sink_ready || fs->encoder_busy)
+	if (!fs->pending || !fs->sink_present || fs->extracting || fs->queued)
 		return false;
-	uint64_t wait = pacing_wait(fs, r3d_clock_now(fs->clock));
+	if (fs->cfg.serial ? !fs->sink_ready || fs->encoding : frames_ahead(fs) > sink_depth(fs))
+		return false;
+	uint64_t now = r3d_clock_now(fs->clock);
+	uint64_t wait = pacing_wait(fs, now);
+	if (!fs->cfg.serial) {
+		uint64_t w = overlap_wait(fs, now);
+		wait = w > wait ? w : wait;
+	}
 	if (wait) {
 		if (wait_us)
 			*wait_us = wait;
@@ -86,6 +119,7 @@ bool r3d_frame_source_sink_ready(struct r3d_frame_source *fs)
 		}
 	}
 	fs->sink_ready = true;
+	fs->unwritten = 0;
 	return r3d_frame_source_should_extract(fs, NULL);
 }
 
@@ -93,6 +127,7 @@ void r3d_frame_source_sink_gone(struct r3d_frame_source *fs)
 {
 	fs->sink_present = false;
 	fs->sink_ready = false;
+	fs->unwritten = 0;
 }
 
 bool r3d_frame_source_request_keyframe(struct r3d_frame_source *fs)
@@ -122,16 +157,31 @@ bool r3d_frame_source_begin_extract(struct r3d_frame_source *fs, struct r3d_fram
 	fs->keyframe_wanted = false;
 	fs->pending = false;
 	fs->damage = (struct r3d_rect){ 0, 0, 0, 0 };
-	fs->sink_ready = false;
-	fs->encoder_busy = true;
+	if (fs->cfg.serial)
+		fs->sink_ready = false;
+	fs->counters.begun++;
+	if (fs->encoding)
+		fs->counters.overlapped++;
+	fs->extracting = true;
 	fs->last_extract_us = now;
 	fs->extracted_once = true;
 	return true;
 }
 
+/* A running mean over about the last four samples. */
+static void estimate(uint64_t *est, uint64_t sample)
+{
+	*est = *est ? (*est * 3 + sample) / 4 : sample;
+}
+
 void r3d_frame_source_extracted(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)
 {
-	t->timing.extracted_us = r3d_clock_now(fs->clock);
+	uint64_t now = r3d_clock_now(fs->clock);
+	t->timing.extracted_us = now;
+	fs->extracting = false;
+	fs->queued = true;
+	if (now >= t->timing.extract_start_us)
+		estimate(&fs->extract_estimate_us, now - t->timing.extract_start_us);
 	fs->counters.extracted++;
 	if (!t->full_damage)
 		fs->counters.partial_damage++;
@@ -145,8 +195,8 @@ void r3d_frame_source_extracted(struct r3d_frame_source *fs, struct r3d_frame_ti
 void r3d_frame_source_extract_failed(struct r3d_frame_source *fs, struct r3d_frame_ticket *t)
 {
 	fs->counters.extract_errors++;
-	fs->encoder_busy = false;
-	if (fs->sink_present)
+	fs->extracting = false;
+	if (fs->cfg.serial && fs->sink_present)
 		fs->sink_ready = true;
 	if (t->keyframe)
 		fs->keyframe_wanted = true;
@@ -162,21 +212,42 @@ void r3d_frame_source_extract_failed(struct r3d_frame_source *fs, struct r3d_fra
 		fs->next_seq = t->timing.seq; /* seq counts extracted frames: reuse it */
 }
 
+bool r3d_frame_source_encode_started(struct r3d_frame_source *fs)
+{
+	if (fs->queued) {
+		fs->queued = false;
+		fs->encoding = true;
+		fs->encode_start_us = r3d_clock_now(fs->clock);
+	}
+	return r3d_frame_source_should_extract(fs, NULL);
+}
+
 void r3d_frame_source_encoded(struct r3d_frame_source *fs, struct r3d_frame_timing *timing)
 {
+	uint64_t now = r3d_clock_now(fs->clock);
 	if (timing && !timing->encoded_us)
-		timing->encoded_us = r3d_clock_now(fs->clock);
+		timing->encoded_us = now;
 	fs->counters.encoded++;
-	fs->encoder_busy = false;
+	fs->handing = true;
+	if (!fs->encoding) {
+		fs->queued = false; /* the caller never said encode_started */
+		return;
+	}
+	if (now >= fs->encode_start_us)
+		estimate(&fs->encode_estimate_us, now - fs->encode_start_us);
+	fs->encoding = false;
 }
 
 void r3d_frame_source_encode_failed(struct r3d_frame_source *fs, struct r3d_frame_timing *timing)
 {
 	(void)timing;
 	fs->counters.encode_errors++;
-	fs->encoder_busy = false;
+	if (fs->encoding)
+		fs->encoding = false;
+	else
+		fs->queued = false;
 	fs->keyframe_wanted = true; /* the decoder's reference chain is broken */
-	if (fs->sink_present)
+	if (fs->cfg.serial && fs->sink_present)
 		fs->sink_ready = true; /* nothing reached the sink: its room is still there */
 }
 
@@ -185,6 +256,15 @@ void r3d_frame_source_handed(struct r3d_frame_source *fs, struct r3d_frame_timin
 	if (timing && !timing->handed_us)
 		timing->handed_us = r3d_clock_now(fs->clock);
 	fs->counters.handed++;
+	fs->handing = false;
+	if (fs->unwritten > fs->max_unwritten_ahead)
+		fs->max_unwritten_ahead = fs->unwritten;
+	fs->unwritten++;
+}
+
+unsigned r3d_frame_source_in_flight(const struct r3d_frame_source *fs)
+{
+	return (fs->extracting ? 1u : 0u) + (fs->queued ? 1u : 0u) + (fs->encoding ? 1u : 0u);
 }
 
 void r3d_frame_source_get_counters(const struct r3d_frame_source *fs, struct r3d_frame_counters *out)

@@ -1,9 +1,14 @@
 /*
  * The stream: one frame source (pure logic) under a mutex, extraction on
  * the owner thread in dispatch(), one encoder thread fed through a single
- * slot. One frame is in flight at a time: the frame source keeps the
- * encoder "busy" from begin_extract until the encoder has copied the frame,
- * so the owner never writes a buffer while the encoder reads it.
+ * slot. Pipelined (the default; env R3D_PIPELINE=0 restores the serial
+ * schedule): the next frame is extracted while the encoder encodes the
+ * current one (frame-source.h says when; at most one extracting, one
+ * waiting in the slot, one encoding, and a handed frame follows at most one
+ * unwritten in the sink). The encoder reads its frame from a buffer the
+ * next extraction does not write: synchronous readbacks alternate between
+ * two buffers, asynchronous ones borrow the GL extractor's ring (3 deep),
+ * thread mode reads into the encoder thread's own buffer.
  *
  * GL and dmabuf sources: three readback modes (env R3D_GL_READBACK):
  *  - thread (default on a GPU): dispatch() converts the texture to the encoder's YUV
@@ -50,14 +55,16 @@ struct r3d_stream {
 	char backend[32]; /* the backend chosen at create ("auto" resolved) */
 
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* CLOCK_MONOTONIC */
-	pthread_t thread;
-	bool thread_started;
+	pthread_cond_t cond;       /* the encoder thread: slot filled, quit */
+	pthread_cond_t timer_cond; /* the timer thread (CLOCK_MONOTONIC): deadline moved, quit */
+	pthread_t thread, timer;
+	bool thread_started, timer_started;
 
 	/* under lock */
 	struct r3d_frame_source fs;
 	bool slot_full;
 	struct r3d_frame_ticket slot;
+	struct r3d_raw_frame slot_frame;  /* the pixels (a descriptor: not owned) */
 	bool quit;
 	uint64_t pace_deadline_us; /* real monotonic time; 0 = none */
 	unsigned bitrate_kbps;
@@ -68,7 +75,8 @@ struct r3d_stream {
 	/* owner thread */
 	struct r3d_source source;
 	struct r3d_extractor *ext_gl, *ext_cpu;
-	struct r3d_raw_frame frame;       /* synchronous extraction's own buffer */
+	struct r3d_raw_frame frame[2];    /* synchronous extraction's own buffers, alternating */
+	int next_frame;                   /* the one the next synchronous extraction writes */
 	struct r3d_raw_frame async_frame; /* borrowed from the GL extractor's ring */
 	enum r3d_pixel_format gl_format;  /* what GL/dmabuf sources are converted to */
 	enum readback_mode mode;          /* R3D_GL_READBACK; thread falls back to poll */
@@ -78,8 +86,6 @@ struct r3d_stream {
 	uint64_t inflight_owner_us;       /* owner-thread time spent on it so far */
 	uint64_t readback_estimate_us;    /* the last readback's begin->mapped time */
 
-	/* set with slot_full: the frame the encoder reads (frame or async_frame) */
-	const struct r3d_raw_frame *enc_frame;
 	/* thread mode: the slot holds fenced planes the encoder thread reads */
 	bool slot_gpu;
 	struct r3d_gl_planes slot_planes;
@@ -99,6 +105,29 @@ static void call_wakeup(struct r3d_stream *s)
 {
 	if (s->cfg.wakeup)
 		s->cfg.wakeup(s->cfg.opaque);
+}
+
+/* Under lock: ask for a dispatch in `us` (the encoder thread's timer calls
+ * wakeup(); an earlier deadline stays). */
+static void wake_in(struct r3d_stream *s, uint64_t us)
+{
+	uint64_t at = r3d_time_us() + us;
+	if (!s->pace_deadline_us || at < s->pace_deadline_us) {
+		s->pace_deadline_us = at;
+		pthread_cond_signal(&s->timer_cond);
+	}
+}
+
+/* Under lock: true when a dispatch should come now (the caller calls
+ * wakeup() once unlocked); a frame held back only by time gets the timer. */
+static bool extraction_due(struct r3d_stream *s)
+{
+	uint64_t wait_us = 0;
+	if (r3d_frame_source_should_extract(&s->fs, &wait_us))
+		return true;
+	if (wait_us)
+		wake_in(s, wait_us);
+	return false;
 }
 
 static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum r3d_pixel_format fmt,
@@ -148,11 +177,11 @@ static void record_frame_stats(struct r3d_stream *s, const struct r3d_frame_timi
 		r3d_stats_window_add(&s->win[R3D_STAGE_TOTAL], t->handed_us - t->dirty_us);
 }
 
-static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, unsigned kbps, bool bitrate_changed)
+static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const struct r3d_raw_frame *f,
+			unsigned kbps, bool bitrate_changed)
 {
 	char *error = NULL;
 	struct r3d_access_unit *au = NULL;
-	const struct r3d_raw_frame *f = s->enc_frame;
 	bool fresh = !s->enc || s->enc_width != f->width || s->enc_height != f->height ||
 		     s->enc_format != f->format;
 
@@ -196,7 +225,7 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, unsign
 	r3d_frame_source_handed(&s->fs, &timing);
 	s->extra.bytes += size;
 	record_frame_stats(s, &timing);
-	bool go = r3d_frame_source_should_extract(&s->fs, NULL);
+	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
 		call_wakeup(s);
@@ -231,8 +260,12 @@ static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct
 	r3d_frame_source_extracted(&s->fs, t);
 	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t->timing.extracted_us - t->timing.extract_start_us);
 	s->extra.readback_bytes += s->thread_frame.size;
-	s->enc_frame = &s->thread_frame;
+	/* read: the owner may convert the next frame into the same targets */
+	r3d_frame_source_encode_started(&s->fs);
+	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
 	return true;
 }
 
@@ -244,6 +277,7 @@ static void *encoder_thread(void *opaque)
 	while (!s->quit) {
 		if (s->slot_full) {
 			struct r3d_frame_ticket t = s->slot;
+			struct r3d_raw_frame frame = s->slot_frame;
 			bool gpu = s->slot_gpu;
 			struct r3d_gl_planes planes = s->slot_planes;
 			s->slot_gpu = false;
@@ -256,34 +290,58 @@ static void *encoder_thread(void *opaque)
 			 * frame before encode_slot() returns. Clearing it afterwards
 			 * lost that frame and left the source "busy" for good (the
 			 * stall seen at 60 fps). The pixels in s->frame stay guarded
-			 * by the frame source's encoder_busy until encoded. */
+			 * by the frame source until encoded: the next extraction
+			 * writes another buffer. */
 			s->slot_full = false;
+			bool go = false;
+			if (!gpu) {
+				r3d_frame_source_encode_started(&s->fs);
+				go = extraction_due(s);
+			}
 			pthread_mutex_unlock(&s->lock);
-			if (!gpu || read_planes(s, &t, &planes))
-				encode_slot(s, &t, kbps, changed);
+			if (go)
+				call_wakeup(s); /* the next frame's readback overlaps this encode */
+			if (!gpu)
+				encode_slot(s, &t, &frame, kbps, changed);
+			else if (read_planes(s, &t, &planes))
+				encode_slot(s, &t, &s->thread_frame, kbps, changed);
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}
-		if (s->pace_deadline_us) {
-			uint64_t now = r3d_time_us();
-			if (now >= s->pace_deadline_us) {
-				s->pace_deadline_us = 0;
-				pthread_mutex_unlock(&s->lock);
-				call_wakeup(s);
-				pthread_mutex_lock(&s->lock);
-				continue;
-			}
-			struct timespec ts = { .tv_sec = (time_t)(s->pace_deadline_us / 1000000u),
-					       .tv_nsec = (long)(s->pace_deadline_us % 1000000u) * 1000 };
-			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-		} else {
-			pthread_cond_wait(&s->cond, &s->lock);
-		}
+		pthread_cond_wait(&s->cond, &s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (s->reader_bound)
 		r3d_gl_reader_unbind(s->reader);
 	r3d_raw_frame_finish(&s->thread_frame);
+	return NULL;
+}
+
+/* The timer: wakeup() at pace_deadline_us (max_fps pacing, a pipelined
+ * start, the next look at a readback in flight). Its own thread, so that
+ * it fires while the encoder thread encodes. */
+static void *timer_thread(void *opaque)
+{
+	struct r3d_stream *s = opaque;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->quit) {
+		if (!s->pace_deadline_us) {
+			pthread_cond_wait(&s->timer_cond, &s->lock);
+			continue;
+		}
+		if (r3d_time_us() >= s->pace_deadline_us) {
+			s->pace_deadline_us = 0;
+			pthread_mutex_unlock(&s->lock);
+			call_wakeup(s);
+			pthread_mutex_lock(&s->lock);
+			continue;
+		}
+		struct timespec ts = { .tv_sec = (time_t)(s->pace_deadline_us / 1000000u),
+				       .tv_nsec = (long)(s->pace_deadline_us % 1000000u) * 1000 };
+		pthread_cond_timedwait(&s->timer_cond, &s->lock, &ts);
+	}
+	pthread_mutex_unlock(&s->lock);
 	return NULL;
 }
 
@@ -312,7 +370,14 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
 	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
 					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
-	struct r3d_frame_source_config fc = { .width = w, .height = h, .max_fps = cfg->max_fps, .clock = s->clock };
+	const char *pl = getenv("R3D_PIPELINE");
+	struct r3d_frame_source_config fc = {
+		.width = w,
+		.height = h,
+		.max_fps = cfg->max_fps,
+		.clock = s->clock,
+		.serial = pl && strcmp(pl, "0") == 0, /* the old schedule, for comparisons */
+	};
 	r3d_frame_source_init(&s->fs, &fc);
 	if (!s->encoder_name || pthread_mutex_init(&s->lock, NULL)) {
 		r3d_set_error(error, "stream: out of memory");
@@ -320,9 +385,17 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 		free(s);
 		return NULL;
 	}
-	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
-	    pthread_cond_init(&s->cond, &ca)) {
+	if (pthread_cond_init(&s->cond, NULL)) {
 		r3d_set_error(error, "stream: cannot make a condition variable");
+		pthread_mutex_destroy(&s->lock);
+		free(s->encoder_name);
+		free(s);
+		return NULL;
+	}
+	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
+	    pthread_cond_init(&s->timer_cond, &ca)) {
+		r3d_set_error(error, "stream: cannot make a condition variable");
+		pthread_cond_destroy(&s->cond);
 		pthread_mutex_destroy(&s->lock);
 		free(s->encoder_name);
 		free(s);
@@ -370,6 +443,12 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 		goto fail;
 	}
 	s->thread_started = true;
+	rc = pthread_create(&s->timer, NULL, timer_thread, s);
+	if (rc) {
+		r3d_set_error(error, "stream: cannot start the timer thread: %s", strerror(rc));
+		goto fail;
+	}
+	s->timer_started = true;
 	return s;
 fail:
 	r3d_stream_destroy(s);
@@ -380,13 +459,17 @@ void r3d_stream_destroy(struct r3d_stream *s)
 {
 	if (!s)
 		return;
-	if (s->thread_started) {
+	if (s->thread_started || s->timer_started) {
 		pthread_mutex_lock(&s->lock);
 		s->quit = true;
 		pthread_cond_broadcast(&s->cond);
+		pthread_cond_broadcast(&s->timer_cond);
 		pthread_mutex_unlock(&s->lock);
-		pthread_join(s->thread, NULL);
 	}
+	if (s->thread_started)
+		pthread_join(s->thread, NULL);
+	if (s->timer_started)
+		pthread_join(s->timer, NULL);
 	r3d_encoder_destroy(s->enc);
 	/* owner thread, its GL context current: fences never read */
 	if (s->slot_full && s->slot_gpu)
@@ -395,8 +478,10 @@ void r3d_stream_destroy(struct r3d_stream *s)
 	r3d_gl_reader_destroy(s->reader); /* unbound by the encoder thread */
 	r3d_extractor_destroy(s->ext_gl);
 	r3d_extractor_destroy(s->ext_cpu);
-	r3d_raw_frame_finish(&s->frame);
+	r3d_raw_frame_finish(&s->frame[0]);
+	r3d_raw_frame_finish(&s->frame[1]);
 	pthread_cond_destroy(&s->cond);
+	pthread_cond_destroy(&s->timer_cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s->encoder_name);
 	free(s);
@@ -483,7 +568,8 @@ void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
 		return;
 	uint64_t t0 = r3d_time_us();
 	pthread_mutex_lock(&s->lock);
-	bool go = r3d_frame_source_mark_dirty(&s->fs, damage);
+	r3d_frame_source_mark_dirty(&s->fs, damage);
+	bool go = extraction_due(s);
 	r3d_stats_window_add(&s->win[R3D_STAGE_MARK], r3d_time_us() - t0);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
@@ -515,17 +601,6 @@ static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
 	}
 }
 
-/* Under lock: ask for a dispatch in `us` (the encoder thread's timer calls
- * wakeup(); an earlier deadline stays). */
-static void wake_in(struct r3d_stream *s, uint64_t us)
-{
-	uint64_t at = r3d_time_us() + us;
-	if (!s->pace_deadline_us || at < s->pace_deadline_us) {
-		s->pace_deadline_us = at;
-		pthread_cond_broadcast(&s->cond);
-	}
-}
-
 /* Under lock: the frame is in CPU memory: to the encoder thread. */
 static void hand_to_encoder(struct r3d_stream *s, struct r3d_frame_ticket *t, const struct r3d_raw_frame *f,
 			    uint64_t owner_us)
@@ -534,7 +609,7 @@ static void hand_to_encoder(struct r3d_stream *s, struct r3d_frame_ticket *t, co
 	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t->timing.extracted_us - t->timing.extract_start_us);
 	r3d_stats_window_add(&s->win[R3D_STAGE_DISPATCH], owner_us);
 	s->extra.readback_bytes += f->size;
-	s->enc_frame = f;
+	s->slot_frame = *f;
 	s->slot = *t;
 	s->slot_full = true;
 	pthread_cond_broadcast(&s->cond);
@@ -615,7 +690,7 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 		if (!r3d_frame_source_should_extract(&s->fs, &wait_us) && wait_us) {
 			/* held back by max_fps: the encoder thread wakes us up */
 			s->pace_deadline_us = r3d_time_us() + wait_us;
-			pthread_cond_broadcast(&s->cond);
+			pthread_cond_signal(&s->timer_cond);
 		}
 		pthread_mutex_unlock(&s->lock);
 		return;
@@ -636,9 +711,10 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 	bool async = ext && s->mode != READBACK_SYNC && r3d_extractor_is_async(ext);
 	bool gpu = async && s->mode == READBACK_THREAD && use_reader(s);
 	struct r3d_gl_planes planes;
+	struct r3d_raw_frame *buf = &s->frame[s->next_frame];
 	bool ok = ext && (gpu     ? r3d_extractor_gl_convert(ext, &s->source, &planes, &error)
 			  : async ? r3d_extractor_begin(ext, &s->source, &error)
-				  : r3d_extractor_extract(ext, &s->source, &s->frame, &error));
+				  : r3d_extractor_extract(ext, &s->source, buf, &error));
 	uint64_t spent = r3d_time_us() - t0;
 
 	pthread_mutex_lock(&s->lock);
@@ -662,7 +738,8 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 		uint64_t first = s->readback_estimate_us;
 		wake_in(s, first < 200 ? 200 : first > 8000 ? 8000 : first);
 	} else {
-		hand_to_encoder(s, &t, &s->frame, spent);
+		hand_to_encoder(s, &t, buf, spent);
+		s->next_frame ^= 1; /* the encoder may read this one while the next is extracted */
 	}
 	pthread_mutex_unlock(&s->lock);
 }
@@ -674,7 +751,8 @@ void r3d_stream_sink_ready(struct r3d_stream *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
-	bool go = r3d_frame_source_sink_ready(&s->fs);
+	r3d_frame_source_sink_ready(&s->fs);
+	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
 		call_wakeup(s);
@@ -695,7 +773,8 @@ void r3d_stream_request_keyframe(struct r3d_stream *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->extra.keyframe_requests++;
-	bool go = r3d_frame_source_request_keyframe(&s->fs);
+	r3d_frame_source_request_keyframe(&s->fs);
+	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
 		call_wakeup(s);

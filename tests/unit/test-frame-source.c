@@ -1,5 +1,7 @@
 /* The frame source's lazy newest-wins logic, driven by a fake clock.
- * Each test's name states the behaviour it proves. */
+ * Each test's name states the behaviour it proves. The tests that hold for
+ * both schedules run in each (serial: one frame from extraction to
+ * written; pipelined: the next extraction overlaps the current encode). */
 #include <assert.h>
 #include <stdio.h>
 #include <string.h>
@@ -14,9 +16,13 @@ static uint64_t fake_clock_now(void *opaque)
 }
 static const struct r3d_clock fake_clock = { fake_clock_now, NULL };
 
+static bool serial; /* the schedule setup() configures */
+
 static void setup(struct r3d_frame_source *fs, unsigned max_fps)
 {
-	struct r3d_frame_source_config cfg = { .width = 640, .height = 480, .max_fps = max_fps, .clock = &fake_clock };
+	struct r3d_frame_source_config cfg = {
+		.width = 640, .height = 480, .max_fps = max_fps, .clock = &fake_clock, .serial = serial,
+	};
 	fake_now = 1000000;
 	r3d_frame_source_init(fs, &cfg);
 }
@@ -26,10 +32,11 @@ static void check_invariant(const struct r3d_frame_source *fs)
 	struct r3d_frame_counters c;
 	r3d_frame_source_get_counters(fs, &c);
 	/* a frame between begin_extract and extracted is in none of the counters */
-	int extracting = fs->encoder_busy && c.extracted == c.encoded + c.encode_errors ? 1 : 0;
-	assert(c.marked == c.extracted + c.dropped + (fs->pending ? 1 : 0) + (uint64_t)extracting);
-	assert(c.extracted >= c.encoded + c.encode_errors);
-	assert(c.encoded >= c.handed);
+	assert(c.marked == c.extracted + c.dropped + (fs->pending ? 1 : 0) + (fs->extracting ? 1 : 0));
+	assert(c.extracted == c.encoded + c.encode_errors + (fs->queued ? 1 : 0) + (fs->encoding ? 1 : 0));
+	assert(c.encoded == c.handed + (fs->handing ? 1 : 0));
+	/* every readback begun is encoded, failed, or still in flight */
+	assert(c.begun == c.encoded + c.encode_errors + c.extract_errors + r3d_frame_source_in_flight(fs));
 }
 
 /* run one frame through: begin, extracted, encoded, handed */
@@ -278,7 +285,7 @@ static void test_failed_encode_frees_the_encoder_and_asks_for_a_keyframe(void)
 	assert(r3d_frame_source_begin_extract(&fs, &t));
 	r3d_frame_source_extracted(&fs, &t);
 	r3d_frame_source_encode_failed(&fs, &t.timing);
-	assert(fs.counters.encode_errors == 1 && !fs.encoder_busy);
+	assert(fs.counters.encode_errors == 1 && r3d_frame_source_in_flight(&fs) == 0);
 	r3d_frame_source_mark_dirty(&fs, NULL);
 	assert(r3d_frame_source_begin_extract(&fs, &t)); /* the sink kept its room */
 	assert(t.keyframe);
@@ -340,13 +347,12 @@ static void test_resize_makes_the_pending_frame_full_damage(void)
 	assert(t.full_damage && t.damage.width == 800 && t.damage.height == 600);
 }
 
-int main(void)
+static void run_common_tests(void)
 {
 	test_dirty_mark_without_sink_extracts_nothing();
 	test_ready_sink_and_idle_encoder_extract_the_pending_frame();
 	test_newer_mark_replaces_unextracted_one_and_counts_a_drop();
 	test_busy_encoder_holds_back_extraction_until_encoded();
-	test_sink_room_is_consumed_by_one_frame();
 	test_no_dirty_mark_means_no_extraction();
 	test_sink_gone_stops_extraction_and_new_sink_gets_a_refresh();
 	test_first_sink_before_any_content_gets_no_refresh();
@@ -359,6 +365,221 @@ int main(void)
 	test_counters_when_marks_outpace_the_sink();
 	test_timings_are_stamped_in_order();
 	test_resize_makes_the_pending_frame_full_damage();
+}
+
+/* ---- the pipelined schedule ---- */
+
+static void test_pipelined_extraction_overlaps_the_encode(void)
+{
+	struct r3d_frame_source fs;
+	struct r3d_frame_ticket a, b, c;
+	setup(&fs, 0);
+	r3d_frame_source_sink_ready(&fs);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(r3d_frame_source_begin_extract(&fs, &a));
+	assert(!r3d_frame_source_mark_dirty(&fs, NULL)); /* one extraction at a time */
+	r3d_frame_source_extracted(&fs, &a);
+	assert(!r3d_frame_source_should_extract(&fs, NULL)); /* A waits for the encoder */
+	assert(r3d_frame_source_encode_started(&fs));       /* taken: B may be read meanwhile */
+	assert(r3d_frame_source_begin_extract(&fs, &b));
+	assert(fs.counters.overlapped == 1 && r3d_frame_source_in_flight(&fs) == 2);
+	r3d_frame_source_extracted(&fs, &b);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	r3d_frame_source_sink_ready(&fs);
+	assert(!r3d_frame_source_should_extract(&fs, NULL)); /* B waits: no third frame */
+	r3d_frame_source_encoded(&fs, &a.timing);
+	r3d_frame_source_handed(&fs, &a.timing);
+	/* B in the encoder, A unwritten: C would follow two unwritten frames */
+	assert(!r3d_frame_source_encode_started(&fs));
+	assert(r3d_frame_source_sink_ready(&fs)); /* A written */
+	assert(r3d_frame_source_begin_extract(&fs, &c));
+	assert(c.timing.seq == 3 && fs.counters.overlapped == 2);
+	check_invariant(&fs);
+}
+
+static void test_read_back_frame_is_kept_until_encoded(void)
+{
+	struct r3d_frame_source fs;
+	struct r3d_frame_ticket a, b;
+	setup(&fs, 0);
+	r3d_frame_source_sink_ready(&fs);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(r3d_frame_source_begin_extract(&fs, &a));
+	r3d_frame_source_extracted(&fs, &a);
+	r3d_frame_source_encode_started(&fs);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(r3d_frame_source_begin_extract(&fs, &b));
+	r3d_frame_source_extracted(&fs, &b);
+	/* newer marks while B waits for the encoder: they are dropped or
+	 * pending, B is not replaced (it was read back: it will be encoded) */
+	for (int i = 0; i < 5; i++)
+		r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(fs.counters.dropped == 4 && fs.pending && fs.queued);
+	r3d_frame_source_encoded(&fs, &a.timing);
+	r3d_frame_source_handed(&fs, &a.timing);
+	r3d_frame_source_sink_ready(&fs);
+	r3d_frame_source_encode_started(&fs);
+	r3d_frame_source_encoded(&fs, &b.timing);
+	assert(fs.counters.encoded == 2 && fs.counters.extracted == 2);
+	check_invariant(&fs);
+}
+
+static void test_pipelined_start_is_timed_to_end_with_the_encode(void)
+{
+	/* extraction takes 8 ms, encoding 12 ms: the next readback starts
+	 * 4 ms after the encoder took its frame, so both end together */
+	struct r3d_frame_source fs;
+	struct r3d_frame_ticket t;
+	uint64_t wait = 0;
+	setup(&fs, 0);
+	r3d_frame_source_sink_ready(&fs);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(r3d_frame_source_begin_extract(&fs, &t));
+	fake_now += 8000;
+	r3d_frame_source_extracted(&fs, &t);
+	r3d_frame_source_encode_started(&fs);
+	fake_now += 12000;
+	r3d_frame_source_encoded(&fs, &t.timing);
+	r3d_frame_source_handed(&fs, &t.timing);
+	r3d_frame_source_sink_ready(&fs);
+	assert(fs.extract_estimate_us == 8000 && fs.encode_estimate_us == 12000);
+
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(r3d_frame_source_begin_extract(&fs, &t)); /* the encoder is idle: at once */
+	fake_now += 8000;
+	r3d_frame_source_extracted(&fs, &t);
+	r3d_frame_source_mark_dirty(&fs, NULL);
+	assert(!r3d_frame_source_encode_started(&fs));
+	assert(!r3d_frame_source_should_extract(&fs, &wait) && wait == 4000);
+	fake_now += 3999;
+	assert(!r3d_frame_source_should_extract(&fs, &wait) && wait == 1);
+	fake_now += 1;
+	assert(r3d_frame_source_should_extract(&fs, &wait) && wait == 0);
+	/* a later mark is still newest-wins up to that start */
+	check_invariant(&fs);
+}
+
+struct sim_result {
+	uint64_t handed, max_waiting, marked, dropped;
+};
+
+/* A discrete simulation on the fake clock, 100 us steps: marks every
+ * mark_us, a readback takes extract_us, the encoder encode_us, the sink
+ * writes a frame in write_us and says ready (like spice) only when it has
+ * written every frame. Asserts the bound at every hand-off. */
+static struct sim_result simulate(uint64_t mark_us, uint64_t extract_us, uint64_t encode_us, uint64_t write_us,
+				  uint64_t duration_us)
+{
+	struct r3d_frame_source fs;
+	struct r3d_frame_ticket ext_t, queued_t, enc_t;
+	bool extracting = false, queued = false, encoding = false;
+	uint64_t extract_done = 0, encode_done = 0, write_done = 0, next_mark = 0;
+	unsigned sink_queue = 0; /* frames handed and not written */
+	struct sim_result r = { 0 };
+
+	setup(&fs, 0);
+	uint64_t start = fake_now, end = fake_now + duration_us;
+	r3d_frame_source_sink_ready(&fs);
+	for (; fake_now < end; fake_now += 100) {
+		if (fake_now - start >= next_mark) {
+			r3d_frame_source_mark_dirty(&fs, NULL);
+			next_mark += mark_us;
+		}
+		if (sink_queue && fake_now >= write_done) {
+			if (--sink_queue)
+				write_done = fake_now + write_us;
+			else
+				r3d_frame_source_sink_ready(&fs);
+		}
+		if (encoding && fake_now >= encode_done) {
+			encoding = false;
+			r3d_frame_source_encoded(&fs, &enc_t.timing);
+			/* the bound: at most one earlier frame unwritten in the sink */
+			assert(sink_queue <= 1);
+			if (sink_queue > r.max_waiting)
+				r.max_waiting = sink_queue;
+			if (!sink_queue++)
+				write_done = fake_now + write_us;
+			r3d_frame_source_handed(&fs, &enc_t.timing);
+		}
+		if (extracting && fake_now >= extract_done) {
+			extracting = false;
+			r3d_frame_source_extracted(&fs, &ext_t);
+			assert(!queued);
+			queued = true;
+			queued_t = ext_t;
+		}
+		if (queued && !encoding) {
+			queued = false;
+			encoding = true;
+			enc_t = queued_t;
+			encode_done = fake_now + encode_us;
+			r3d_frame_source_encode_started(&fs);
+		}
+		if (r3d_frame_source_begin_extract(&fs, &ext_t)) {
+			assert(!extracting);
+			extracting = true;
+			extract_done = fake_now + extract_us;
+		}
+		check_invariant(&fs);
+		assert(r3d_frame_source_in_flight(&fs) == (extracting ? 1u : 0u) + (queued ? 1u : 0u) +
+								  (encoding ? 1u : 0u));
+	}
+	struct r3d_frame_counters c;
+	r3d_frame_source_get_counters(&fs, &c);
+	/* every readback begun was encoded or is still in flight: none thrown away */
+	assert(c.begun == c.encoded + r3d_frame_source_in_flight(&fs));
+	/* every mark not read back was counted as dropped */
+	assert(c.dropped == c.marked - c.extracted - (fs.pending ? 1 : 0) - (fs.extracting ? 1 : 0));
+	assert(fs.max_unwritten_ahead == r.max_waiting);
+	r.handed = c.handed;
+	r.marked = c.marked;
+	r.dropped = c.dropped;
+	return r;
+}
+
+static void test_slow_sink_never_has_more_than_one_frame_waiting(void)
+{
+	/* 240 marks/s, 8 ms readback, 10 ms encode, 50 ms to write a frame:
+	 * the sink sets the rate; nothing queues beyond one waiting frame,
+	 * the surplus is dropped before readback */
+	struct sim_result r = simulate(4167, 8000, 10000, 50000, 2000000);
+	assert(r.max_waiting == 1);   /* the overlap is used ... */
+	assert(r.handed >= 2000 / 59); /* ... the link busy nearly all the time (18 ms gap per 2 frames) */
+	assert(r.handed <= 2000 / 50 + 2);
+	assert(r.dropped >= r.marked - r.handed - 3);
+}
+
+static void test_pipelined_schedule_outruns_the_serial_one_on_a_fast_sink(void)
+{
+	/* 60 marks/s, 17 ms readback (llvmpipe 720p), 14 ms encode, 1 ms write:
+	 * serial gets one frame per ~32 ms, pipelined one per ~17 ms */
+	serial = true;
+	struct sim_result s1 = simulate(16667, 17000, 14000, 1000, 2000000);
+	serial = false;
+	struct sim_result p1 = simulate(16667, 17000, 14000, 1000, 2000000);
+	printf("frame-source: simulated 2 s, 60 marks/s, 17 ms readback, 14 ms encode: "
+	       "serial %lu frames, pipelined %lu\n", (unsigned long)s1.handed, (unsigned long)p1.handed);
+	assert(s1.handed <= 2000 / 31 + 1);
+	assert(p1.handed >= 2000 / 18);
+}
+
+int main(void)
+{
+	/* serial only: the sink's room is one frame from extraction to written */
+	serial = true;
+	test_sink_room_is_consumed_by_one_frame();
+	for (int pass = 0; pass < 2; pass++) {
+		serial = pass == 0;
+		run_common_tests();
+	}
+	serial = false;
+	test_pipelined_extraction_overlaps_the_encode();
+	test_read_back_frame_is_kept_until_encoded();
+	test_pipelined_start_is_timed_to_end_with_the_encode();
+	test_slow_sink_never_has_more_than_one_frame_waiting();
+	test_pipelined_schedule_outruns_the_serial_one_on_a_fast_sink();
 	printf("frame-source: all tests passed\n");
 	return 0;
 }
+
