@@ -150,7 +150,7 @@ sched = [l.get("sched", "?") for l in lines if l.get("event") == "start"]
 rows = [l for l in lines if "up" in l and "final" not in l]
 late = [r[d]["late_avg_us"] for r in rows for d in ("up", "down") if r[d]["out_packets"]]
 mx = max(r[d]["late_max_us"] for r in rows for d in ("up", "down"))
-early = [r["early_us"] for r in rows]
+early = [r.get("early_us", 0) for r in rows]
 print("%-12s              own stats: write time - exit time mean of 1 s means %+.1f us, max %d us;"
       " wakes early by %.0f-%.0f us; sched %s" % (
           "", sum(late) / len(late), mx, min(early), max(early), sched[0] if sched else "?"))
