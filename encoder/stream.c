@@ -10,25 +10,32 @@
  * two buffers, asynchronous ones borrow the GL extractor's ring (3 deep),
  * thread mode reads into the encoder thread's own buffer.
  *
- * GL and dmabuf sources: three readback modes (env R3D_GL_READBACK):
- *  - thread (default on a GPU): dispatch() converts the texture to the encoder's YUV
- *    format on the GPU, fences and flushes, and hands the fenced planes to
- *    the encoder thread, which waits for the fence and reads them in an EGL
- *    context shared with the host's (gl-reader.c), then encodes. The owner
- *    thread (QEMU's main loop, virgl's render thread) makes no call that
- *    waits for the GPU, and on llvmpipe the read does not wait for the
- *    host's later rendering. The context is made from the one current at
- *    the first GL dispatch (no adapter change); without a current EGL
- *    context (a GLX host) the stream falls back to poll, saying why. Not
- *    the default on llvmpipe: Mesa 22.3's llvmpipe crashes now and then
- *    when the reader's context flushes while the host's renders (seen
- *    here); R3D_GL_READBACK=thread forces it there (measurements).
- *  - poll (default on llvmpipe): dispatch() converts, fences and returns; dispatches that the
- *    stream's wakeup asks for poll the fence with a zero timeout, issue the
- *    read into a PBO, and hand the frame over when it is mapped (round 1;
- *    on llvmpipe that read runs on the owner thread after all rendering the
- *    host queued meanwhile).
- *  - sync: the spine's synchronous BGRx readback (the baseline).
+ * GL and dmabuf sources: four readback modes (env R3D_GL_READBACK):
+ *  - thread (default on a GPU): dispatch() converts the texture to the
+ *    encoder's YUV format on the GPU, fences and flushes, and hands the
+ *    fenced planes to the encoder thread, which waits for the fence and
+ *    reads them in an EGL context shared with the host's (gl-reader.c),
+ *    then encodes. The owner thread (QEMU's main loop, virgl's render
+ *    thread) makes no call that waits for the GPU. The context is made from
+ *    the one current at the first GL dispatch (no adapter change); without
+ *    a current EGL context (a GLX host) the stream falls back to poll,
+ *    saying why. Mesa 22.3's llvmpipe crashes now and then when the
+ *    reader's context flushes while the host's renders (seen here);
+ *    R3D_GL_READBACK=thread forces it there (measurements).
+ *  - sync (default on llvmpipe): the synchronous BGRx readback in
+ *    dispatch(), converted by the encoder's videoconvert. On llvmpipe the
+ *    read is a CPU copy (~1 ms at 720p on the owner thread) and, measured
+ *    end to end with make bench (2 cores), it beat poll: 1080p 28-30 fps
+ *    against 19-22, stamp-to-display p50 88-98 ms against 109-112, the
+ *    source's render rate unharmed; at 720p the two were within noise.
+ *  - poll: dispatch() converts, fences and returns; dispatches that the
+ *    stream's timer asks for poll the fence with a zero timeout, issue the
+ *    read into a PBO, and hand the frame over when it is mapped (on
+ *    llvmpipe that read runs on the owner thread after all rendering the
+ *    host queued meanwhile: the frame waits for it).
+ *  - sync-yuv: the GPU conversion of poll/thread, read back synchronously
+ *    in dispatch() (on llvmpipe the owner waits for the rasterized
+ *    conversion: it cost the source's render rate at 1080p).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -45,8 +52,8 @@
 #define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
 #define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
 
-enum readback_mode { READBACK_SYNC, READBACK_POLL, READBACK_THREAD };
-static const char *const mode_names[] = { "sync", "poll", "thread" };
+enum readback_mode { READBACK_SYNC, READBACK_POLL, READBACK_THREAD, READBACK_SYNC_YUV };
+static const char *const mode_names[] = { "sync", "poll", "thread", "sync-yuv" };
 
 struct r3d_stream {
 	struct r3d_stream_config cfg;
@@ -414,8 +421,10 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 			s->mode = READBACK_SYNC;
 		else if (strcmp(rb, "poll") == 0 || strcmp(rb, "async") == 0)
 			s->mode = READBACK_POLL;
+		else if (strcmp(rb, "sync-yuv") == 0)
+			s->mode = READBACK_SYNC_YUV;
 		else if (strcmp(rb, "thread") != 0)
-			r3d_log(R3D_LOG_WARN, "stream: R3D_GL_READBACK=%s is not sync, poll or thread: "
+			r3d_log(R3D_LOG_WARN, "stream: R3D_GL_READBACK=%s is not sync, sync-yuv, poll or thread: "
 				"using thread", rb);
 	}
 	s->gl_format = STREAM_FORMAT;
@@ -643,20 +652,23 @@ static void poll_inflight(struct r3d_stream *s)
 	free(error);
 }
 
-/* Owner thread, thread mode: the reader exists (made from the current
- * context at the first GL dispatch), else poll from now on. */
+/* Owner thread, thread mode, before the GL extractor exists: the reader
+ * exists (made from the current context at the first GL dispatch), else
+ * sync (the default on an unsafe driver: llvmpipe) or poll from now on. */
 static bool use_reader(struct r3d_stream *s)
 {
 	char *error = NULL;
 	if (s->reader)
 		return true;
 	if (s->mode_auto && !r3d_gl_reader_driver_safe(&error)) {
-		r3d_log(R3D_LOG_INFO, "stream: %s: reading back on the owner thread (poll); "
-			"R3D_GL_READBACK=thread forces the encoder thread", error ? error : "?");
+		r3d_log(R3D_LOG_INFO, "stream: %s: reading back synchronously on the owner thread (sync, "
+			"fastest end to end there); R3D_GL_READBACK=thread|poll picks another mode",
+			error ? error : "?");
 		free(error);
 		pthread_mutex_lock(&s->lock);
-		s->mode = READBACK_POLL;
+		s->mode = READBACK_SYNC;
 		pthread_mutex_unlock(&s->lock);
+		s->gl_format = STREAM_FORMAT; /* the encoder is remade for it at the first frame */
 		return false;
 	}
 	s->reader = r3d_gl_reader_create(&error);
@@ -707,8 +719,12 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 
 	/* the readback, without the lock: sink feedback must not wait for it */
 	uint64_t t0 = r3d_time_us();
+	/* thread mode settles at the first GL dispatch (the format may change) */
+	if (s->mode == READBACK_THREAD && !s->ext_gl &&
+	    (s->source.kind == R3D_SOURCE_GL_TEXTURE || s->source.kind == R3D_SOURCE_DMABUF))
+		use_reader(s);
 	struct r3d_extractor *ext = extractor_for(s, &error);
-	bool async = ext && s->mode != READBACK_SYNC && r3d_extractor_is_async(ext);
+	bool async = ext && (s->mode == READBACK_POLL || s->mode == READBACK_THREAD) && r3d_extractor_is_async(ext);
 	bool gpu = async && s->mode == READBACK_THREAD && use_reader(s);
 	struct r3d_gl_planes planes;
 	struct r3d_raw_frame *buf = &s->frame[s->next_frame];

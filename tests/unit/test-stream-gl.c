@@ -6,7 +6,7 @@
  *   poll    GPU NV12 conversion, asynchronous PBO readback collected by the
  *           dispatch that the stream's wakeup asks for
  *   sync    the synchronous BGRx readback (baseline)
- *   default no R3D_GL_READBACK: thread with a GPU driver, poll on llvmpipe
+ *   default no R3D_GL_READBACK: thread with a GPU driver, sync on llvmpipe
  * the access units decode to pictures whose stamps are the frames rendered,
  * in order, with the render times given (orientation and the whole GL ->
  * encoder path are right), and the mode asked for is the mode used. The sink
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 	atomic_init(&wake, false);
 	if (strcmp(mode, "default") == 0) {
 		char *why = NULL;
-		mode = r3d_gl_reader_driver_safe(&why) ? "thread" : "poll";
+		mode = r3d_gl_reader_driver_safe(&why) ? "thread" : "sync";
 		printf("default mode here: %s%s%s\n", mode, why ? " -- " : "", why ? why : "");
 		free(why);
 	}

@@ -89,12 +89,14 @@ void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
 
 /* How GL/dmabuf sources are read back: "thread" (converted on the owner
  * thread, read on the encoder thread in a shared EGL context: the default
- * with a GPU), "poll" (read on the owner thread once a fence signalled: the
- * default on llvmpipe, see gl-reader.h) or "sync" (the synchronous BGRx
- * baseline). Env R3D_GL_READBACK=sync|poll|thread picks one at create;
- * thread becomes poll (logged) where no EGL context is current at the
- * first GL dispatch (a GLX host) or the shared one fails. Settled at the
- * first GL dispatch. */
+ * with a GPU), "sync" (the synchronous BGRx readback on the owner thread:
+ * the default on llvmpipe, see gl-reader.h; fastest end to end there),
+ * "poll" (GPU YUV conversion read on the owner thread once a fence
+ * signalled) or "sync-yuv" (that conversion read synchronously). Env
+ * R3D_GL_READBACK=sync|sync-yuv|poll|thread picks one at create; thread
+ * becomes poll (logged) where no EGL context is current at the first GL
+ * dispatch (a GLX host) or the shared one fails. Settled at the first GL
+ * dispatch. Env R3D_PIPELINE=0: the serial schedule (frame-source.h). */
 const char *r3d_stream_readback_mode(struct r3d_stream *s);
 
 /* The encoder backend in use ("x264"). */
