@@ -6,6 +6,10 @@
 #                      _build/prefix/bin/qemu-system-x86_64; there is no fallback)
 #   --run WHAT         probe (default), kmscube, glmark2 or shell
 #   --duration S       run the program S seconds (glmark2: S per scene)
+#   --fps N            probe: render N frames per second on an absolute
+#                      deadline clock, like a 60 Hz display's vblank would
+#                      pace a vsync'd app (default 0: unthrottled; under QEMU
+#                      virtio-gpu page flips complete at once)
 #   --args A,B,...     extra arguments for the program (commas become spaces)
 #   --mode WxH         the guest's only display mode: 1280x720 (default),
 #                      1024x768 or 1920x1080 (virtio-gpu xres/yres + an EDID)
@@ -30,7 +34,7 @@ PREFIX=${R3D_PREFIX:-$BUILD/prefix}
 GUEST=$BUILD/guest
 
 qemu=${R3D_QEMU:-$PREFIX/bin/qemu-system-x86_64}
-run=probe duration= args= mode=1280x720 gl=on accel=${R3D_ACCEL:-auto} mem=2048
+run=probe duration= fps= args= mode=1280x720 gl=on accel=${R3D_ACCEL:-auto} mem=2048
 serial= dry=0 append=
 die() { echo "run-guest: error: $*" >&2; exit 2; }
 
@@ -39,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--qemu) qemu=$2; shift ;;
 	--run) run=$2; shift ;;
 	--duration) duration=$2; shift ;;
+	--fps) fps=$2; shift ;;
 	--args) args=$2; shift ;;
 	--mode) mode=$2; shift ;;
 	--gl) gl=$2; shift ;;
@@ -58,6 +63,7 @@ done
 [ -f "$GUEST/vmlinuz" ] && [ -f "$GUEST/initrd.img" ] ||
 	die "no guest in $GUEST (run tools/build-guest.sh or 'make guest')"
 case $run in probe|kmscube|glmark2|shell) ;; *) die "--run $run: use probe, kmscube, glmark2 or shell" ;; esac
+case ${fps:-0} in *[!0-9]*) die "--fps $fps: a whole number of frames per second" ;; esac
 case $mode in 1280x720|1024x768|1920x1080) ;; *) die "--mode $mode: use 1280x720, 1024x768 or 1920x1080" ;; esac
 case $gl in on) vga=virtio-vga-gl ;; off) vga=virtio-vga ;; *) die "--gl $gl: use on or off" ;; esac
 
@@ -99,6 +105,7 @@ echo "run-guest: accel=$accel ($why)" >&2
 w=${mode%x*} h=${mode#*x}
 cmdline="console=ttyS0 loglevel=4 panic=-1 drm.edid_firmware=edid/r3d-$mode.bin r3d.run=$run"
 [ -n "$duration" ] && cmdline+=" r3d.duration=$duration"
+[ -n "$fps" ] && [ "$fps" != 0 ] && cmdline+=" r3d.fps=$fps"
 [ -n "$args" ] && cmdline+=" r3d.args=$args"
 [ -n "$append" ] && cmdline+=" $append"
 

@@ -1,15 +1,20 @@
 /*
  * r3d-probe — the test guest's GLES2 app on GBM/KMS/EGL.
  *
- * Renders an animated scene as fast as page flips allow, stamps each frame
- * (render.h says where and what), reacts to key presses, and prints on
- * stdout (the guest's serial console):
+ * Renders an animated scene as fast as page flips allow (under QEMU a flip
+ * completes at once: no vblank), or with --fps N at N frames per second on
+ * an absolute-deadline clock like a vsync'd app (pace.h: a late frame skips
+ * to the next grid point), stamps each frame (render.h says where and
+ * what), reacts to key presses, and prints on stdout (the guest's serial
+ * console):
  *   R3D: probe started WxH renderer=<GL_RENDERER>
- *   R3D: probe fps=<f> frames=<total>            once a second
+ *   R3D: probe paced fps=<N> period_us=<p>       only with --fps N > 0
+ *   R3D: probe fps=<f> frames=<total>[ missed=<m>] once a second; missed
+ *                                    (paced only): grid points passed over
  *   R3D: probe key code=<c> presses=<n> frame=<f> on each key press
- *   R3D: probe done frames=<n> seconds=<s> fps=<f>
+ *   R3D: probe done frames=<n> seconds=<s> fps=<f>[ missed=<total>]
  *
- * usage: r3d-probe [--duration S] [--device /dev/dri/cardN]
+ * usage: r3d-probe [--duration S] [--fps N] [--device /dev/dri/cardN]
  */
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +27,7 @@
 #include "egl.h"
 #include "input.h"
 #include "kms.h"
+#include "pace.h"
 #include "render.h"
 
 static volatile sig_atomic_t stop;
@@ -31,30 +37,39 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-static uint64_t now_us(void)
+static uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t now_us(void)
+{
+	return now_ns() / 1000u;
 }
 
 int main(int argc, char **argv)
 {
-	double duration = 0;
+	double duration = 0, fps = 0;
 	const char *device = NULL;
 	struct probe_kms kms;
 	struct probe_egl egl;
 	struct probe_input input;
 	struct probe_render *render;
+	struct probe_pace pace;
 	int rc = 1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--duration") && i + 1 < argc) {
 			duration = atof(argv[++i]);
+		} else if (!strcmp(argv[i], "--fps") && i + 1 < argc) {
+			fps = atof(argv[++i]);
 		} else if (!strcmp(argv[i], "--device") && i + 1 < argc) {
 			device = argv[++i];
 		} else {
-			fprintf(stderr, "usage: %s [--duration S] [--device /dev/dri/cardN]\n", argv[0]);
+			fprintf(stderr, "usage: %s [--duration S] [--fps N] [--device /dev/dri/cardN]\n",
+				argv[0]);
 			return 2;
 		}
 	}
@@ -75,9 +90,15 @@ int main(int argc, char **argv)
 	printf("R3D: probe started %dx%d renderer=%s\n", kms.mode.hdisplay, kms.mode.vdisplay,
 	       (const char *)glGetString(GL_RENDERER));
 
-	uint64_t start = now_us(), last_report = start;
+	uint64_t start = now_us(), last_report = start, missed_at_report = 0;
 	uint32_t frame = 0, frames_at_report = 0;
+	probe_pace_init(&pace, fps, start * 1000u);
+	if (pace.period_ns)
+		printf("R3D: probe paced fps=%g period_us=%llu\n", fps,
+		       (unsigned long long)(pace.period_ns / 1000u));
 	while (!stop) {
+		if (!probe_pace_wait(&pace, &stop))
+			break;
 		uint64_t t = now_us();
 		if (duration > 0 && t - start >= (uint64_t)(duration * 1e6))
 			break;
@@ -92,17 +113,26 @@ int main(int argc, char **argv)
 		if (!probe_kms_present(&kms))
 			goto out_render;
 		frame++;
-		t = now_us();
+		uint64_t t_ns = now_ns();
+		probe_pace_advance(&pace, t_ns);
+		t = t_ns / 1000u;
 		if (t - last_report >= 1000000u) {
-			printf("R3D: probe fps=%.1f frames=%u\n",
+			printf("R3D: probe fps=%.1f frames=%u",
 			       (frame - frames_at_report) * 1e6 / (double)(t - last_report), frame);
+			if (pace.period_ns)
+				printf(" missed=%llu", (unsigned long long)(pace.missed - missed_at_report));
+			printf("\n");
 			last_report = t;
 			frames_at_report = frame;
+			missed_at_report = pace.missed;
 		}
 	}
 	double secs = (now_us() - start) / 1e6;
-	printf("R3D: probe done frames=%u seconds=%.1f fps=%.1f\n", frame, secs,
+	printf("R3D: probe done frames=%u seconds=%.1f fps=%.1f", frame, secs,
 	       secs > 0 ? frame / secs : 0.0);
+	if (pace.period_ns)
+		printf(" missed=%llu", (unsigned long long)pace.missed);
+	printf("\n");
 	rc = 0;
 
 out_render:

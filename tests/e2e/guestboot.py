@@ -56,7 +56,7 @@ class Guest:
     """One guest/run-guest.sh process; its console goes to self.console."""
 
     def __init__(self, qemu, run, duration=None, args=None, extra=(), gl="on",
-                 mode="1280x720"):
+                 mode="1280x720", fps=0):
         self.wd = tempfile.mkdtemp(prefix="r3d-e2e-")
         self.console = os.path.join(self.wd, "console.log")
         open(self.console, "w").close()
@@ -64,6 +64,8 @@ class Guest:
                 "--run", run, "--gl", gl, "--mode", mode, "--serial", self.console]
         if duration:
             argv += ["--duration", str(duration)]
+        if fps:
+            argv += ["--fps", str(fps)]
         if args:
             argv += ["--args", args]
         argv += ["--"] + list(extra)
