@@ -2,8 +2,8 @@
 """make bench-vm (tools/bench-vm.sh): the real VM streamed remotely, side by
 side with the stock Debian path, in one run. Prints figures, asserts none.
 
-For each configuration the test guest boots once (1280x720, the probe
-rendering through virgl as fast as it can) and then:
+For each configuration and each guest frame rate the test guest boots once
+(1280x720, the probe rendering through virgl) and then:
   off  W s with no client: the guest's own frame rate (the probe prints it
        every second on the serial console)
   on   remote3d-client connected on loopback for >= W s, pressing a key
@@ -18,11 +18,20 @@ Configurations:
   stock-2d   -display egl-headless -spice port=... (gl off: QEMU reads every
              frame back into a 2D surface, spice-server sends it with its
              own image compression and video-stream heuristics)
+Guest frame rates (--rates):
+  0    unthrottled: the probe renders as fast as page flips complete, and
+       under QEMU a virtio-gpu flip completes at once (no vblank), so every
+       cycle the stream takes on this box is a frame the guest loses
+  60   the probe paced to 60 frames per second on an absolute deadline
+       clock (r3d-probe --fps 60), as a compositor or a vsync'd game on a
+       60 Hz display renders; a late frame skips to the next 1/60 s grid
+       point ("missed" counts those)
 The guest's stamps carry the GUEST's clock, so stamp-to-display latency
 has an unknown offset: only its spread (p95 - p50) is printed.
 
 usage: bench_vm.py --client PATH [--qemu PATH] [--port N] [--seconds W]
-                   [--keys N] [--configs remote3d,stock-2d] [--json FILE]
+                   [--keys N] [--configs remote3d,stock-2d] [--rates 0,60]
+                   [--json FILE]
 """
 import argparse
 import glob
@@ -49,14 +58,14 @@ CONFIGS = {
                  lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "egl-headless", "-spice",
                                "port=%d,addr=127.0.0.1,disable-ticketing=on" % port]),
 }
-FPS_RX = re.compile(r"^R3D: probe fps=([0-9.]+) frames=\d+", re.M)
+FPS_RX = re.compile(r"^R3D: probe fps=([0-9.]+) frames=\d+(?: missed=(\d+))?", re.M)
 
 
 def fps_lines(guest, start, end=None):
-    """The probe's per-second rates printed between two console offsets,
-    without the first (it may straddle the window's start)."""
+    """The probe's per-second (rate, missed deadlines) printed between two
+    console offsets, without the first (it may straddle the window's start)."""
     text = guest.text()
-    vals = [float(v) for v in FPS_RX.findall(text[start:end])]
+    vals = [(float(f), int(m or 0)) for f, m in FPS_RX.findall(text[start:end])]
     return vals[1:]
 
 
@@ -103,10 +112,14 @@ def window_off(guest, seconds):
     return fps_lines(guest, start), cores(c0, qemu_ticks(guest.proc.pid), time.monotonic() - t0)
 
 
-def run_config(a, key):
+def pacing(rate):
+    return "%d Hz paced" % rate if rate else "unthrottled"
+
+
+def run_config(a, key, rate):
     title, extra = CONFIGS[key]
-    r = {"config": key, "title": title, "load_start": os.getloadavg()}
-    g = gb.Guest(a.qemu, "probe", duration=1200, extra=extra(a.port))
+    r = {"config": key, "title": title, "rate": rate, "load_start": os.getloadavg()}
+    g = gb.Guest(a.qemu, "probe", duration=1200, fps=rate, extra=extra(a.port))
     try:
         m = g.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
         if not m:
@@ -114,7 +127,10 @@ def run_config(a, key):
             raise RuntimeError("%s: the probe did not start within 300 s" % key)
         r["mode"] = "%sx%s" % (m.group(1), m.group(2))
         r["renderer"] = m.group(3)
-        gb.log("%s: probe started (%s, %s); settling 5 s" % (key, r["mode"], r["renderer"]))
+        if rate and not g.wait_marker(r"^R3D: probe paced fps=%d " % rate, 10):
+            raise RuntimeError("%s: the probe does not say it paces to %d fps" % (key, rate))
+        gb.log("%s, %s: probe started (%s, %s); settling 5 s"
+               % (key, pacing(rate), r["mode"], r["renderer"]))
         time.sleep(5)
         off1, cpu_off1 = window_off(g, a.seconds)
         start = len(g.text())
@@ -132,8 +148,11 @@ def run_config(a, key):
         off2, cpu_off2 = window_off(g, a.seconds)
         if rc != 0 or rep is None:
             raise RuntimeError("%s: remote3d-client failed (rc %d)" % (key, rc))
-        r["guest_fps_off"] = mean(off1 + off2)
-        r["guest_fps_on"] = mean(on)
+        r["guest_fps_off"] = mean([f for f, _ in off1 + off2])
+        r["guest_fps_on"] = mean([f for f, _ in on])
+        # grid points the paced probe passed over, per second
+        r["missed_off"] = mean([m for _, m in off1 + off2])
+        r["missed_on"] = mean([m for _, m in on])
         r["qemu_cores_off"] = {k: (cpu_off1[k] + cpu_off2[k]) / 2 for k in cpu_off1}
         r["qemu_cores_on"] = cpu_on
         r["client_cores"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
@@ -148,8 +167,16 @@ def run_config(a, key):
     return r
 
 
+COL = 27
+
+
 def row(name, vals):
-    print("%-30s" % name + "".join("%-34s" % v for v in vals))
+    print(("%-30s" % name + "".join(("%-" + str(COL) + "s") % v for v in vals)).rstrip())
+
+
+def ito_p(r):
+    i = r["client"]["input_to_photon_ms"]
+    return "%.0f / %.0f ms (n=%d/%d)" % (i["p50"], i["p95"], i["n"], r["client"]["keys_sent"])
 
 
 def table(results, a):
@@ -157,33 +184,53 @@ def table(results, a):
     print("remote3d bench-vm: test guest %s under %s, remote3d-client on loopback (nice %d), "
           "W=%d s, %d key presses" % (results[0].get("mode", "?"), a.accel, remoteclient.CLIENT_NICE,
                                       a.seconds, a.keys))
-    row("", [r["title"] for r in results])
+    for key in dict.fromkeys(r["config"] for r in results):
+        print("  %-12s %s" % (key, CONFIGS[key][0]))
+    row("", [r["config"] for r in results])
+    row("guest frame pacing", [pacing(r["rate"]) for r in results])
     row("load average (start/end)", ["%.1f / %.1f" % (r["load_start"][0], r["load_end"][0]) for r in results])
     row("guest fps, no client", ["%.1f" % r["guest_fps_off"] for r in results])
     row("guest fps, client on", ["%.1f" % r["guest_fps_on"] for r in results])
     row("ratio on/off (target >=95%)", ["%.0f%%" % (100 * r["ratio"]) for r in results])
+    row("missed deadlines/s, off / on", ["%.1f / %.1f per s" % (r["missed_off"], r["missed_on"]) if r["rate"]
+                                   else "-" for r in results])
     for label, k in (("QEMU cores, no client", "qemu_cores_off"), ("QEMU cores, client on", "qemu_cores_on")):
         row(label, ["%.2f" % sum(r[k].values()) for r in results])
         for name, _ in THREAD_GROUPS:
             row("  " + name, ["%.2f" % r[k][name] for r in results])
     row("client cores (decode, show)", ["%.2f" % r["client_cores"] for r in results])
-    row("client codec", [("%s (decoder %s)" % (r["client"]["codec"], r["client"]["decoder"])
+    row("client codec", [("%s (%s)" % (r["client"]["codec"], r["client"]["decoder"])
                           if r["client"].get("decoder") else "none: 2D image updates")
                          for r in results])
     row("client fps (distinct frames)", ["%.1f" % r["client"]["fps"] for r in results])
     row("client bitrate kbit/s", ["%.0f" % r["client"]["bitrate_kbps"] for r in results])
     row("first frame after connect", ["%.0f ms" % r["client"]["time_to_first_frame_ms"] for r in results])
-    row("input-to-photon p50 / p95", ["%.0f / %.0f ms (n=%d of %d)"
-                                      % (r["client"]["input_to_photon_ms"]["p50"],
-                                         r["client"]["input_to_photon_ms"]["p95"],
-                                         r["client"]["input_to_photon_ms"]["n"], r["client"]["keys_sent"])
-                                      for r in results])
-    row("stamp latency p95-p50", ["%.0f ms (guest clock: spread only)"
+    row("input-to-photon p50 / p95", [ito_p(r) for r in results])
+    row("stamp latency p95-p50", ["%.0f ms (spread only)"
                                   % (r["client"]["latency_ms"]["p95"] - r["client"]["latency_ms"]["p50"])
                                   for r in results])
     row("guest frames not shown", ["%d of %d" % (r["client"]["missing"],
                                                  r["client"]["last_frame"] - r["client"]["first_frame"] + 1)
                                    for r in results])
+
+    # the render-rate ratios side by side, and what a person at a paced
+    # (60 Hz) desktop would see through the client
+    rates = list(dict.fromkeys(r["rate"] for r in results))
+    paced = [x for x in rates if x]
+    print()
+    print("render rate with streaming on / off, by guest pacing (target >= 95%)")
+    hdr = ["ratio, " + pacing(x) for x in rates]
+    if paced:
+        hdr += ["client fps @%d Hz" % paced[0], "input-to-photon @%d Hz" % paced[0]]
+    row("", hdr)
+    for key in dict.fromkeys(r["config"] for r in results):
+        by = {r["rate"]: r for r in results if r["config"] == key}
+        vals = ["%.0f%% (%.1f / %.1f)" % (100 * by[x]["ratio"], by[x]["guest_fps_on"], by[x]["guest_fps_off"])
+                if x in by else "-" for x in rates]
+        if paced:
+            p = by.get(paced[0])
+            vals += ["%.1f" % p["client"]["fps"] if p else "-", ito_p(p) if p else "-"]
+        row(key, vals)
 
 
 def main():
@@ -193,21 +240,34 @@ def main():
     ap.add_argument("--port", type=int, default=5990)
     ap.add_argument("--seconds", type=int, default=15)
     ap.add_argument("--keys", type=int, default=50)
-    ap.add_argument("--configs", default="remote3d,remote3d-30,stock-2d")
+    ap.add_argument("--configs", default="remote3d,stock-2d")
+    ap.add_argument("--rates", default="0,60",
+                    help="guest frame rates, 0 = unthrottled (one boot per config and rate)")
     ap.add_argument("--json")
     a = ap.parse_args()
     gb.require_guest_and_qemu(a.qemu, True)
-    results = []
-    for key in [c for c in a.configs.split(",") if c]:
+    configs = [c for c in a.configs.split(",") if c]
+    for key in configs:
         if key not in CONFIGS:
             gb.fail("unknown configuration %s (%s)" % (key, ", ".join(CONFIGS)))
-        gb.log("=== %s ===" % key)
-        results.append(run_config(a, key))
+    try:
+        rates = [int(x) for x in a.rates.split(",") if x]
+    except ValueError:
+        gb.fail("--rates %s: whole frames per second, 0 = unthrottled" % a.rates)
+    if not rates or any(x < 0 for x in rates):
+        gb.fail("--rates %s: whole frames per second, 0 = unthrottled" % a.rates)
+    results = []
+    t0 = time.monotonic()
+    for key in configs:
+        for rate in rates:
+            gb.log("=== %s, %s ===" % (key, pacing(rate)))
+            results.append(run_config(a, key, rate))
     for r in results:
         if not r["qemu_alive"]:
-            gb.log("warning: %s: QEMU exited during the run" % r["config"])
+            gb.log("warning: %s, %s: QEMU exited during the run" % (r["config"], pacing(r["rate"])))
     a.accel = "/".join(sorted(set(r.get("accel", "?") for r in results)))
     table(results, a)
+    print("bench time %.0f s" % (time.monotonic() - t0))
     if a.json:
         with open(a.json, "w") as f:
             json.dump(results, f, indent=1)
