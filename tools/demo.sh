@@ -12,6 +12,8 @@
 # DEMO=testsrc: remote3d-testsrc (a GL scene in-process, no VM) instead.
 #
 #   DEMO_SECONDS=10 DEMO_PORT=5998 DEMO_ENCODER=x264 DEMO_ADDR=127.0.0.1 tools/demo.sh
+#   DEMO_GUEST_FPS=60 tools/demo.sh  the guest's probe paced to 60 frames per
+#                            second like a 60 Hz desktop (default 0: unthrottled)
 #   tools/demo.sh --serve    keep serving after the run, for remote-viewer
 #   DEMO=testsrc DEMO_SIZE=1280x720 DEMO_FPS=60 DEMO_PORT=5935 tools/demo.sh
 set -euo pipefail
@@ -100,14 +102,15 @@ guest_fps() { # from to
 demo_vm() {
 	local port=${DEMO_PORT:-5998} addr=${DEMO_ADDR:-127.0.0.1}
 	local spice="port=$port,addr=$addr,disable-ticketing=on,gl=on,encoder=$ENCODER"
+	local pace=(--fps "${DEMO_GUEST_FPS:-0}")
 	need "$QEMU" "$CLIENT"
 	[ -f "${R3D_BUILD:-$PWD/_build}/guest/initrd.img" ] ||
 		{ echo "demo: the test guest is not built (make build)" >&2; exit 1; }
 	echo "== remote3d demo: the test guest (virtio-vga-gl, virgl) streamed as H.264 over SPICE =="
-	guest/run-guest.sh --qemu "$QEMU" --run probe --dry-run -- -display none -spice "$spice" 2>/dev/null |
+	guest/run-guest.sh --qemu "$QEMU" --run probe "${pace[@]}" --dry-run -- -display none -spice "$spice" 2>/dev/null |
 		sed 's/^/   /'
 	: >"$WD/console.log"
-	guest/run-guest.sh --qemu "$QEMU" --run probe --serial "$WD/console.log" \
+	guest/run-guest.sh --qemu "$QEMU" --run probe "${pace[@]}" --serial "$WD/console.log" \
 		-- -display none -spice "$spice" >"$LOG" 2>&1 &
 	SRC_PID=$!
 	echo "== booting (under TCG about 20-40 s; console: $WD/console.log) =="
