@@ -9,8 +9,11 @@
  * console):
  *   R3D: probe started WxH renderer=<GL_RENDERER>
  *   R3D: probe paced fps=<N> period_us=<p>       only with --fps N > 0
- *   R3D: probe fps=<f> frames=<total>[ missed=<m>] once a second; missed
- *                                    (paced only): grid points passed over
+ *   R3D: probe fps=<f> frames=<total>[ missed=<m> draw_ms=<mean>/<max>
+ *        flip_ms=<mean>/<max>]       once a second; paced only: grid points
+ *                                    passed over, and the time from the
+ *                                    wake-up to eglSwapBuffers' return
+ *                                    (draw) and in the page flip (flip)
  *   R3D: probe key code=<c> presses=<n> frame=<f> on each key press
  *   R3D: probe done frames=<n> seconds=<s> fps=<f>[ missed=<total>]
  *
@@ -91,6 +94,9 @@ int main(int argc, char **argv)
 	       (const char *)glGetString(GL_RENDERER));
 
 	uint64_t start = now_us(), last_report = start, missed_at_report = 0;
+	/* per report: where a paced frame's time goes (draw: wake-up to the
+	 * swap's return; flip: the page flip until its event) */
+	uint64_t draw_sum = 0, draw_max = 0, flip_sum = 0, flip_max = 0;
 	uint32_t frame = 0, frames_at_report = 0;
 	probe_pace_init(&pace, fps, start * 1000u);
 	if (pace.period_ns)
@@ -110,18 +116,29 @@ int main(int argc, char **argv)
 			fprintf(stderr, "probe: eglSwapBuffers: 0x%x\n", eglGetError());
 			goto out_render;
 		}
+		uint64_t t_swapped = now_us();
 		if (!probe_kms_present(&kms))
 			goto out_render;
 		frame++;
 		uint64_t t_ns = now_ns();
+		uint64_t draw = t_swapped - t, flip = t_ns / 1000u - t_swapped;
+		draw_sum += draw;
+		flip_sum += flip;
+		draw_max = draw > draw_max ? draw : draw_max;
+		flip_max = flip > flip_max ? flip : flip_max;
 		probe_pace_advance(&pace, t_ns);
 		t = t_ns / 1000u;
 		if (t - last_report >= 1000000u) {
 			printf("R3D: probe fps=%.1f frames=%u",
 			       (frame - frames_at_report) * 1e6 / (double)(t - last_report), frame);
-			if (pace.period_ns)
-				printf(" missed=%llu", (unsigned long long)(pace.missed - missed_at_report));
+			uint32_t n = frame - frames_at_report;
+			if (pace.period_ns && n)
+				printf(" missed=%llu draw_ms=%.1f/%.1f flip_ms=%.1f/%.1f",
+				       (unsigned long long)(pace.missed - missed_at_report),
+				       draw_sum / 1e3 / n, draw_max / 1e3, flip_sum / 1e3 / n,
+				       flip_max / 1e3);
 			printf("\n");
+			draw_sum = draw_max = flip_sum = flip_max = 0;
 			last_report = t;
 			frames_at_report = frame;
 			missed_at_report = pace.missed;
