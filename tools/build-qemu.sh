@@ -127,7 +127,10 @@ lib_key=none
 if [ $uses_remote3d = 1 ]; then
 	[ -f "$R3D_MESON_DIR/encoder/libremote3d.a" ] ||
 		{ echo "remote3d: qemu needs libremote3d: build the meson project first (make build)" >&2; exit 1; }
-	lib_key=$(sha256sum < "$R3D_MESON_DIR/encoder/libremote3d.a" | cut -d' ' -f1)
+	# meson writes a thin archive: the objects it names are the content
+	lib_key=$( { cat "$R3D_MESON_DIR/encoder/libremote3d.a"
+		     ar t "$R3D_MESON_DIR/encoder/libremote3d.a" | xargs -r cat; } |
+		   sha256sum | cut -d' ' -f1)
 fi
 
 # the build links the libremote3d.a that remote3d.pc named at configure
