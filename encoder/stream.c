@@ -114,7 +114,7 @@ static void call_wakeup(struct r3d_stream *s)
 		s->cfg.wakeup(s->cfg.opaque);
 }
 
-/* Under lock: ask for a dispatch in `us` (the encoder thread's timer calls
+/* Under lock: ask for a dispatch in `us` (the timer thread calls
  * wakeup(); an earlier deadline stays). */
 static void wake_in(struct r3d_stream *s, uint64_t us)
 {
