@@ -19,6 +19,7 @@
 
 #include "encoder-backend.h"
 #include "remote3d/log.h"
+#include "remote3d/priority.h"
 
 GST_DEBUG_CATEGORY_STATIC(r3d_gst_debug);
 #define GST_CAT_DEFAULT r3d_gst_debug
@@ -236,6 +237,28 @@ bool r3d_encoder_converts(const struct r3d_encoder *enc)
 	return enc && !takes_natively(enc->backend, enc->cfg.format);
 }
 
+/* GStreamer posts STREAM_STATUS "enter" from each streaming thread before
+ * it runs the pipeline's loop, "leave" when it stops: set that thread's
+ * priority there (x264's slice threads, started from it, inherit it), and
+ * give a pooled thread back at the process's priority where permitted.
+ * (videoconvert's helper threads come from GLib's shared pool and keep
+ * theirs: ~5% of a core at 720p.) */
+static GstBusSyncReply on_stream_status(GstBus *bus, GstMessage *msg, gpointer data)
+{
+	const struct r3d_encoder *enc = data;
+	GstStreamStatusType type;
+
+	(void)bus;
+	if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_STREAM_STATUS)
+		return GST_BUS_PASS;
+	gst_message_parse_stream_status(msg, &type, NULL);
+	if (type == GST_STREAM_STATUS_TYPE_ENTER && !r3d_thread_set_nice(enc->cfg.nice))
+		r3d_log(R3D_LOG_DEBUG, "encoder '%s': cannot lower a streaming thread's priority", enc->name);
+	else if (type == GST_STREAM_STATUS_TYPE_LEAVE)
+		r3d_thread_set_nice(0);
+	return GST_BUS_DROP; /* nobody reads them */
+}
+
 static bool build_pipeline(struct r3d_encoder *enc, char **error)
 {
 	unsigned fps = enc->cfg.fps;
@@ -267,6 +290,13 @@ static bool build_pipeline(struct r3d_encoder *enc, char **error)
 			      err ? err->message : "unknown error", enc->pipeline_desc);
 		g_clear_error(&err);
 		return false;
+	}
+	if (enc->cfg.nice > 0) {
+		GstBus *bus = gst_element_get_bus(enc->pipeline);
+		if (bus) {
+			gst_bus_set_sync_handler(bus, on_stream_status, enc, NULL);
+			gst_object_unref(bus);
+		}
 	}
 	enc->appsrc = gst_bin_get_by_name(GST_BIN(enc->pipeline), "r3dsrc");
 	enc->appsink = gst_bin_get_by_name(GST_BIN(enc->pipeline), "r3dsink");

@@ -47,6 +47,7 @@
 #include "remote3d/frame-source.h"
 #include "remote3d/gl-reader.h"
 #include "remote3d/log.h"
+#include "remote3d/priority.h"
 #include "remote3d/stream.h"
 
 #define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
@@ -78,6 +79,10 @@ struct r3d_stream {
 	bool bitrate_changed;
 	struct r3d_stats_window win[R3D_STAGE_COUNT];
 	struct r3d_stats extra; /* the counters not in the frame source */
+	int encoder_nice;         /* R3D_ENCODER_NICE: the encoding threads' nice increment */
+	uint64_t stats_every_us;  /* R3D_STATS: log a summary this often; 0 = never */
+	uint64_t stats_next_us;
+	struct r3d_stats stats_last; /* the counters at the last summary */
 
 	/* owner thread */
 	struct r3d_source source;
@@ -107,6 +112,8 @@ struct r3d_stream {
 	int enc_width, enc_height;
 	enum r3d_pixel_format enc_format;
 };
+
+static void collect_stats(struct r3d_stream *s, struct r3d_stats *out);
 
 static void call_wakeup(struct r3d_stream *s)
 {
@@ -148,6 +155,7 @@ static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum
 		.bitrate_kbps = kbps,
 		.format = fmt,
 		.clock = s->clock,
+		.nice = s->encoder_nice,
 	};
 	return r3d_encoder_create(&ec, error);
 }
@@ -280,6 +288,8 @@ static void *encoder_thread(void *opaque)
 {
 	struct r3d_stream *s = opaque;
 
+	if (!r3d_thread_set_nice(s->encoder_nice))
+		r3d_log(R3D_LOG_DEBUG, "stream: cannot lower the encoder thread's priority");
 	pthread_mutex_lock(&s->lock);
 	while (!s->quit) {
 		if (s->slot_full) {
@@ -324,28 +334,66 @@ static void *encoder_thread(void *opaque)
 	return NULL;
 }
 
+/* Under lock, then unlocked for the log call: one line on what the
+ * stream did since the last one (R3D_STATS=seconds). */
+static void log_summary(struct r3d_stream *s, uint64_t now)
+{
+	struct r3d_stats st, *l = &s->stats_last;
+	double secs = (double)(now - (s->stats_next_us - s->stats_every_us)) / 1e6;
+
+	collect_stats(s, &st);
+	struct r3d_stats prev = *l;
+	*l = st;
+	s->stats_next_us = now + s->stats_every_us;
+	pthread_mutex_unlock(&s->lock);
+	if (secs <= 0)
+		secs = 1e-6;
+	const struct r3d_stage_stats *d = &st.stage[R3D_STAGE_DISPATCH], *x = &st.stage[R3D_STAGE_EXTRACT],
+				     *e = &st.stage[R3D_STAGE_ENCODE], *t = &st.stage[R3D_STAGE_TOTAL];
+	r3d_log(R3D_LOG_INFO,
+		"stream stats, last %.1f s: marked %.1f/s, read back %.1f/s, encoded %.1f/s, dropped %.1f/s, "
+		"%.2f Mbit/s; last %u frames (ms p50/p95/max): owner thread per readback %.2f/%.2f/%.2f, "
+		"extract %.2f/%.2f, encode %.2f/%.2f, mark->handed %.2f/%.2f",
+		secs, (double)(st.marked - prev.marked) / secs, (double)(st.readbacks - prev.readbacks) / secs,
+		(double)(st.encoded - prev.encoded) / secs, (double)(st.dropped - prev.dropped) / secs,
+		(double)(st.bytes - prev.bytes) * 8 / secs / 1e6, (unsigned)d->window, d->median_us / 1e3,
+		d->p95_us / 1e3, d->max_us / 1e3, x->median_us / 1e3, x->p95_us / 1e3, e->median_us / 1e3,
+		e->p95_us / 1e3, t->median_us / 1e3, t->p95_us / 1e3);
+	pthread_mutex_lock(&s->lock);
+}
+
 /* The timer: wakeup() at pace_deadline_us (max_fps pacing, a pipelined
- * start, the next look at a readback in flight). Its own thread, so that
- * it fires while the encoder thread encodes. */
+ * start, the next look at a readback in flight), and the R3D_STATS
+ * summary. Its own thread, so that it fires while the encoder thread
+ * encodes. */
 static void *timer_thread(void *opaque)
 {
 	struct r3d_stream *s = opaque;
 
 	pthread_mutex_lock(&s->lock);
+	if (s->stats_every_us)
+		s->stats_next_us = r3d_time_us() + s->stats_every_us;
 	while (!s->quit) {
-		if (!s->pace_deadline_us) {
-			pthread_cond_wait(&s->timer_cond, &s->lock);
+		uint64_t now = r3d_time_us();
+		if (s->stats_every_us && now >= s->stats_next_us) {
+			log_summary(s, now);
 			continue;
 		}
-		if (r3d_time_us() >= s->pace_deadline_us) {
+		if (s->pace_deadline_us && now >= s->pace_deadline_us) {
 			s->pace_deadline_us = 0;
 			pthread_mutex_unlock(&s->lock);
 			call_wakeup(s);
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}
-		struct timespec ts = { .tv_sec = (time_t)(s->pace_deadline_us / 1000000u),
-				       .tv_nsec = (long)(s->pace_deadline_us % 1000000u) * 1000 };
+		uint64_t at = s->pace_deadline_us;
+		if (s->stats_every_us && (!at || s->stats_next_us < at))
+			at = s->stats_next_us;
+		if (!at) {
+			pthread_cond_wait(&s->timer_cond, &s->lock);
+			continue;
+		}
+		struct timespec ts = { .tv_sec = (time_t)(at / 1000000u), .tv_nsec = (long)(at % 1000000u) * 1000 };
 		pthread_cond_timedwait(&s->timer_cond, &s->lock, &ts);
 	}
 	pthread_mutex_unlock(&s->lock);
@@ -377,6 +425,17 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
 	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
 					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
+	s->encoder_nice = r3d_encoder_nice_from_env();
+	const char *stats = getenv("R3D_STATS"); /* seconds between summary lines in the log */
+	if (stats && *stats) {
+		char *end;
+		double every = strtod(stats, &end);
+		if (*end || !(every >= 0.1 && every <= 3600))
+			r3d_log(R3D_LOG_WARN, "stream: R3D_STATS=%s is not a number of seconds (0.1 to 3600): "
+				"no summaries", stats);
+		else
+			s->stats_every_us = (uint64_t)(every * 1e6);
+	}
 	const char *pl = getenv("R3D_PIPELINE");
 	struct r3d_frame_source_config fc = {
 		.width = w,
@@ -831,12 +890,19 @@ void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps)
 
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
 {
-	struct r3d_frame_counters c;
-
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
+	collect_stats(s, out);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* Under lock. */
+static void collect_stats(struct r3d_stream *s, struct r3d_stats *out)
+{
+	struct r3d_frame_counters c;
+
 	*out = s->extra;
 	r3d_frame_source_get_counters(&s->fs, &c);
 	out->marked = c.marked;
@@ -853,5 +919,4 @@ void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
 	out->bitrate_kbps = s->bitrate_kbps;
 	for (int i = 0; i < R3D_STAGE_COUNT; i++)
 		r3d_stats_window_summary(&s->win[i], &out->stage[i]);
-	pthread_mutex_unlock(&s->lock);
 }

@@ -34,6 +34,9 @@ struct r3d_encoder_config {
 	unsigned bitrate_kbps;          /* 0 = a default from the size */
 	enum r3d_pixel_format format;   /* input frames */
 	const struct r3d_clock *clock;  /* for timing.encoded_us; NULL = monotonic */
+	int nice;                       /* > 0: GStreamer's streaming threads (and the
+					 * encoder threads they start) run this much
+					 * nicer (remote3d/priority.h) */
 };
 
 struct r3d_access_unit {
