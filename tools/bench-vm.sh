@@ -11,7 +11,9 @@
 # client fps and input-to-photon.
 # See tests/e2e/bench_vm.py for what each figure means.
 #   BENCH_VM_SECONDS=15 BENCH_VM_KEYS=50 BENCH_VM_PORT=5990
-#   BENCH_VM_CONFIGS=remote3d,stock-2d (also: remote3d-30)
+#   BENCH_VM_CONFIGS=remote3d,stock-2d (also: remote3d-30; remote3d-s2: the
+#   same binary with virgl's 10 ms fence poll; remote3d-nice10: the encoder
+#   at nice +10)
 #   BENCH_VM_RATES=0,60 (guest frames per second; 0 = unthrottled)
 #   BENCH_VM_JSON=out.json tools/bench-vm.sh
 set -euo pipefail

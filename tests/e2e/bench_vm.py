@@ -15,9 +15,19 @@ Configurations:
   remote3d   -display none -spice port=...,gl=on  (qemu-patches: the scanout
              through libremote3d, H.264 on spice's external stream)
   remote3d-30  the same capped at 30 frames per second (max-refresh-rate=30)
+  remote3d-s2  remote3d with virgl's fences polled every 10 ms, as before
+             qemu-patches 0005 (the same binary: VIRGL_DISABLE_MT=1 turns
+             off virglrenderer's sync thread)
+  remote3d-nice10  remote3d with the encoding threads at nice +10
+             (R3D_ENCODER_NICE=10: the guest before the stream)
   stock-2d   -display egl-headless -spice port=... (gl off: QEMU reads every
              frame back into a 2D surface, spice-server sends it with its
              own image compression and video-stream heuristics)
+The client runs twice per boot: at nice -10 (its figures as on a machine
+of its own: remoteclient.py) and at nice +10, behind the guest (the
+guest's rate as if the client's decoding ran elsewhere; on loopback the
+client's CPU is otherwise the guest's loss). Input-to-photon and the
+client's figures are the nice -10 run's.
 Guest frame rates (--rates):
   0    unthrottled: the probe renders as fast as page flips complete, and
        under QEMU a virtio-gpu flip completes at once (no vblank), so every
@@ -46,10 +56,15 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guestboot as gb  # noqa: E402
 import remoteclient  # noqa: E402
 
+def remote3d_args(port):
+    return ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
+            "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on" % port]
+
+
 CONFIGS = {
-    "remote3d": ("remote3d (spice gl=on, H.264)",
-                 lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
-                               "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on" % port]),
+    "remote3d": ("remote3d (spice gl=on, H.264)", remote3d_args),
+    "remote3d-s2": ("remote3d, 10 ms fence poll (VIRGL_DISABLE_MT=1)", remote3d_args),
+    "remote3d-nice10": ("remote3d, encoder at nice +10 (R3D_ENCODER_NICE=10)", remote3d_args),
     "remote3d-30": ("remote3d, max-refresh-rate=30",
                     lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
                                   "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on,"
@@ -58,6 +73,9 @@ CONFIGS = {
                  lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "egl-headless", "-spice",
                                "port=%d,addr=127.0.0.1,disable-ticketing=on" % port]),
 }
+# environment per configuration (the rest inherit the caller's)
+CONFIG_ENV = {"remote3d-s2": {"VIRGL_DISABLE_MT": "1"}, "remote3d-nice10": {"R3D_ENCODER_NICE": "10"}}
+BEHIND_NICE = 10  # the second client run: behind the guest
 FPS_RX = re.compile(r"^R3D: probe fps=([0-9.]+) frames=\d+(?: missed=(\d+))?", re.M)
 
 
@@ -119,7 +137,7 @@ def pacing(rate):
 def run_config(a, key, rate):
     title, extra = CONFIGS[key]
     r = {"config": key, "title": title, "rate": rate, "load_start": os.getloadavg()}
-    g = gb.Guest(a.qemu, "probe", duration=1200, fps=rate, extra=extra(a.port))
+    g = gb.Guest(a.qemu, "probe", duration=1200, fps=rate, extra=extra(a.port), env=CONFIG_ENV.get(key))
     try:
         m = g.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
         if not m:
@@ -148,10 +166,24 @@ def run_config(a, key, rate):
         off2, cpu_off2 = window_off(g, a.seconds)
         if rc != 0 or rep is None:
             raise RuntimeError("%s: remote3d-client failed (rc %d)" % (key, rc))
-        r["guest_fps_off"] = mean([f for f, _ in off1 + off2])
+        # again with the client behind the guest (no key presses: its
+        # decoding only)
+        start = len(g.text())
+        rc2, rep2, text2, _ = remoteclient.run(a.client, a.port, g.wd, "bench-behind-" + key,
+                                               ["--duration", str(a.seconds), "--timeout", "15"],
+                                               timeout=a.seconds + 120, nice=BEHIND_NICE)
+        behind = fps_lines(g, start)
+        off3, _ = window_off(g, a.seconds)
+        if rc2 != 0 or rep2 is None:
+            gb.log(text2)
+            raise RuntimeError("%s: remote3d-client (nice %+d) failed (rc %d)" % (key, BEHIND_NICE, rc2))
+        r["guest_fps_off"] = mean([f for f, _ in off1 + off2 + off3])
         r["guest_fps_on"] = mean([f for f, _ in on])
+        r["guest_fps_behind"] = mean([f for f, _ in behind])
+        r["ratio_behind"] = r["guest_fps_behind"] / r["guest_fps_off"]
+        r["client_behind"] = rep2
         # grid points the paced probe passed over, per second
-        r["missed_off"] = mean([m for _, m in off1 + off2])
+        r["missed_off"] = mean([m for _, m in off1 + off2 + off3])
         r["missed_on"] = mean([m for _, m in on])
         r["qemu_cores_off"] = {k: (cpu_off1[k] + cpu_off2[k]) / 2 for k in cpu_off1}
         r["qemu_cores_on"] = cpu_on
@@ -192,6 +224,9 @@ def table(results, a):
     row("guest fps, no client", ["%.1f" % r["guest_fps_off"] for r in results])
     row("guest fps, client on", ["%.1f" % r["guest_fps_on"] for r in results])
     row("ratio on/off (target >=95%)", ["%.0f%%" % (100 * r["ratio"]) for r in results])
+    row("guest fps, client behind (%+d)" % BEHIND_NICE, ["%.1f" % r["guest_fps_behind"] for r in results])
+    row("ratio, client behind", ["%.0f%%" % (100 * r["ratio_behind"]) for r in results])
+    row("client fps, client behind", ["%.1f" % r["client_behind"]["fps"] for r in results])
     row("missed deadlines/s, off / on", ["%.1f / %.1f per s" % (r["missed_off"], r["missed_on"]) if r["rate"]
                                    else "-" for r in results])
     for label, k in (("QEMU cores, no client", "qemu_cores_off"), ("QEMU cores, client on", "qemu_cores_on")):
@@ -220,6 +255,7 @@ def table(results, a):
     print()
     print("render rate with streaming on / off, by guest pacing (target >= 95%)")
     hdr = ["ratio, " + pacing(x) for x in rates]
+    hdr += ["client behind, " + pacing(x) for x in rates]
     if paced:
         hdr += ["client fps @%d Hz" % paced[0], "input-to-photon @%d Hz" % paced[0]]
     row("", hdr)
@@ -227,6 +263,7 @@ def table(results, a):
         by = {r["rate"]: r for r in results if r["config"] == key}
         vals = ["%.0f%% (%.1f / %.1f)" % (100 * by[x]["ratio"], by[x]["guest_fps_on"], by[x]["guest_fps_off"])
                 if x in by else "-" for x in rates]
+        vals += ["%.0f%%" % (100 * by[x]["ratio_behind"]) if x in by else "-" for x in rates]
         if paced:
             p = by.get(paced[0])
             vals += ["%.1f" % p["client"]["fps"] if p else "-", ito_p(p) if p else "-"]

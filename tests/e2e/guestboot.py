@@ -8,6 +8,7 @@ them. Paths: the repository root is two levels up; the build dir is
 $R3D_BUILD (default <root>/_build), the QEMU binary $R3D_PREFIX/bin/...
 (default <root>/_build/prefix/bin/qemu-system-x86_64) unless --qemu is given.
 """
+import glob
 import os
 import re
 import signal
@@ -52,11 +53,23 @@ def require_guest_and_qemu(qemu, qemu_expected):
         sys.exit(SKIP)
 
 
+def thread_names(pid):
+    """The names (comm) of a process's threads."""
+    names = []
+    for task in glob.glob("/proc/%d/task/*/comm" % pid):
+        try:
+            with open(task) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return names
+
+
 class Guest:
     """One guest/run-guest.sh process; its console goes to self.console."""
 
     def __init__(self, qemu, run, duration=None, args=None, extra=(), gl="on",
-                 mode="1280x720", fps=0):
+                 mode="1280x720", fps=0, env=None):
         self.wd = tempfile.mkdtemp(prefix="r3d-e2e-")
         self.console = os.path.join(self.wd, "console.log")
         open(self.console, "w").close()
@@ -74,7 +87,8 @@ class Guest:
         self.start = time.monotonic()
         self.proc = subprocess.Popen(argv, stdout=open(os.path.join(self.wd, "qemu.out"), "w"),
                                      stderr=open(self.stderr_path, "w"),
-                                     start_new_session=True)
+                                     start_new_session=True,
+                                     env=dict(os.environ, **env) if env else None)
 
     def text(self):
         with open(self.console, errors="replace") as f:

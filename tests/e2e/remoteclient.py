@@ -25,6 +25,16 @@ def raise_priority():
         pass
 
 
+def _priority(nice):
+    """preexec_fn for another nice increment (a positive one always works)."""
+    def set_it():
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    return set_it
+
+
 def _hms_ms(text):
     h, m, s = text.split(":")
     return (int(h) * 3600 + int(m) * 60 + float(s)) * 1000.0
@@ -45,7 +55,8 @@ def _spice_debug_times(out):
     return {k: (v - t0 if v is not None and t0 is not None else None) for k, v in marks.items()}
 
 
-def run(client, port, wd, name, opts=(), timeout=120, spice_debug=False, host="127.0.0.1"):
+def run(client, port, wd, name, opts=(), timeout=120, spice_debug=False, host="127.0.0.1",
+        nice=CLIENT_NICE):
     """Run remote3d-client to the end. Returns (rc, report dict or None,
     stdout+stderr text, timings dict: stream_create_ms/first_data_ms when
     spice_debug)."""
@@ -57,7 +68,8 @@ def run(client, port, wd, name, opts=(), timeout=120, spice_debug=False, host="1
     if spice_debug:
         env["SPICE_DEBUG"] = "1"
     r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                       timeout=timeout, env=env, preexec_fn=raise_priority)
+                       timeout=timeout, env=env,
+                       preexec_fn=raise_priority if nice == CLIENT_NICE else _priority(nice))
     rep = None
     if os.path.exists(js):
         with open(js) as f:

@@ -3,7 +3,9 @@
 and -device virtio-vga-gl (no render node: EGL surfaceless on the host), and
 its probe renders through virgl: GL_RENDERER names virgl, it reports a
 non-zero frame rate every second for the whole run, its frame count grows,
-and it ends cleanly (the VM powers itself off).
+and it ends cleanly (the VM powers itself off). While it renders, QEMU runs
+virglrenderer's fence thread ("vrend-sync": qemu-patches 0005, fences
+retire when signalled instead of on a 10 ms poll).
 
 usage: test_guest_probe_virgl.py [--qemu PATH] [--qemu-expected] [--duration S]
 """
@@ -44,6 +46,10 @@ def main():
                  "the guest's only mode is 1280x720 (got %sx%s)" % (m.group(1), m.group(2)))
         renderer = m.group(3)
         gb.check("virgl" in renderer, "the probe renders through virgl (GL_RENDERER: %s)" % renderer)
+        threads = gb.thread_names(g.proc.pid)
+        gb.check("vrend-sync" in threads,
+                 "QEMU runs virglrenderer's fence thread vrend-sync (threads: %s)"
+                 % ", ".join(sorted(set(threads))))
         done = g.wait_marker(r"^R3D: exit probe rc=(\d+)", a.duration + 120)
         if not done:
             g.dump()

@@ -270,8 +270,8 @@ static void test_bad_values(void)
 	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
 	setenv("R3D_ENCODER_NICE", "25", 1);
 	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
-	setenv("R3D_ENCODER_NICE", "0", 1);
-	assert(r3d_encoder_nice_from_env() == 0);
+	setenv("R3D_ENCODER_NICE", "12", 1);
+	assert(r3d_encoder_nice_from_env() == 12);
 	unsetenv("R3D_ENCODER_NICE");
 	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
 	assert(count_lines("R3D_ENCODER_NICE=twenty is not 0..19", 0) == 1);
