@@ -23,6 +23,10 @@ Configurations:
   stock-2d   -display egl-headless -spice port=... (gl off: QEMU reads every
              frame back into a 2D surface, spice-server sends it with its
              own image compression and video-stream heuristics)
+Then, with no client, a plain CPU load as large as the stream was (QEMU's
+encoder threads + the client, in cores; busy-loop processes at nice 0 on
+a 10 ms duty cycle): the guest's rate under it says how much of the loss
+is the stream's CPU alone on these cores, and how much is the coupling.
 The client runs twice per boot: at nice -10 (its figures as on a machine
 of its own: remoteclient.py) and at nice +10, behind the guest (the
 guest's rate as if the client's decoding ran elsewhere; on loopback the
@@ -49,6 +53,7 @@ import json
 import os
 import re
 import resource
+import subprocess
 import sys
 import time
 
@@ -130,6 +135,41 @@ def window_off(guest, seconds):
     return fps_lines(guest, start), cores(c0, qemu_ticks(guest.proc.pid), time.monotonic() - t0)
 
 
+DUTY = ("import sys, time\n"
+        "busy, period = float(sys.argv[1]), 0.010\n"
+        "while True:\n"
+        "    t = time.perf_counter()\n"
+        "    while time.perf_counter() - t < busy * period:\n"
+        "        pass\n"
+        "    time.sleep(max(0.0, period - (time.perf_counter() - t)))\n")
+
+
+def window_load(guest, seconds, load_cores):
+    """(fps values, load cores measured) with busy-loop processes adding up
+    to load_cores (at most 0.5 core each) and no client."""
+    n = max(1, int(load_cores / 0.5 + 0.999))
+    procs = [subprocess.Popen([sys.executable, "-c", DUTY, "%.3f" % (load_cores / n)])
+             for _ in range(n)]
+    try:
+        time.sleep(1)
+        start = len(guest.text())
+        ru0 = [proc_ticks(p.pid) for p in procs]
+        t0 = time.monotonic()
+        time.sleep(seconds)
+        used = sum(proc_ticks(p.pid) - a for p, a in zip(procs, ru0)) / TICK / (time.monotonic() - t0)
+        return fps_lines(guest, start), used
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
+
+
+def proc_ticks(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def pacing(rate):
     return "%d Hz paced" % rate if rate else "unthrottled"
 
@@ -182,12 +222,16 @@ def run_config(a, key, rate):
         r["guest_fps_behind"] = mean([f for f, _ in behind])
         r["ratio_behind"] = r["guest_fps_behind"] / r["guest_fps_off"]
         r["client_behind"] = rep2
+        r["client_cores"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
+        stream_cores = cpu_on["encoder"] + cpu_on["spice"] + r["client_cores"]
+        loaded, r["load_cores"] = window_load(g, a.seconds, stream_cores)
+        r["guest_fps_load"] = mean([f for f, _ in loaded])
+        r["ratio_load"] = r["guest_fps_load"] / r["guest_fps_off"]
         # grid points the paced probe passed over, per second
         r["missed_off"] = mean([m for _, m in off1 + off2 + off3])
         r["missed_on"] = mean([m for _, m in on])
         r["qemu_cores_off"] = {k: (cpu_off1[k] + cpu_off2[k]) / 2 for k in cpu_off1}
         r["qemu_cores_on"] = cpu_on
-        r["client_cores"] = (ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime) / wall
         r["ratio"] = r["guest_fps_on"] / r["guest_fps_off"]
         r["client"] = rep
         r["qemu_alive"] = g.proc.poll() is None
@@ -227,6 +271,9 @@ def table(results, a):
     row("guest fps, client behind (%+d)" % BEHIND_NICE, ["%.1f" % r["guest_fps_behind"] for r in results])
     row("ratio, client behind", ["%.0f%%" % (100 * r["ratio_behind"]) for r in results])
     row("client fps, client behind", ["%.1f" % r["client_behind"]["fps"] for r in results])
+    row("plain load as the stream, cores", ["%.2f" % r["load_cores"] for r in results])
+    row("guest fps under it, no client", ["%.1f" % r["guest_fps_load"] for r in results])
+    row("ratio under the plain load", ["%.0f%%" % (100 * r["ratio_load"]) for r in results])
     row("missed deadlines/s, off / on", ["%.1f / %.1f per s" % (r["missed_off"], r["missed_on"]) if r["rate"]
                                    else "-" for r in results])
     for label, k in (("QEMU cores, no client", "qemu_cores_off"), ("QEMU cores, client on", "qemu_cores_on")):
