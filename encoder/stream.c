@@ -81,7 +81,7 @@ struct r3d_stream {
 	struct r3d_stats extra; /* the counters not in the frame source */
 	int encoder_nice;         /* R3D_ENCODER_NICE: the encoding threads' nice increment */
 	uint64_t stats_every_us;  /* R3D_STATS: log a summary this often; 0 = never */
-	uint64_t stats_next_us;
+	uint64_t stats_since_us;     /* when the last summary (or the stream) began */
 	struct r3d_stats stats_last; /* the counters at the last summary */
 
 	/* owner thread */
@@ -288,7 +288,7 @@ static void *encoder_thread(void *opaque)
 {
 	struct r3d_stream *s = opaque;
 
-	if (!r3d_thread_set_nice(s->encoder_nice))
+	if (s->encoder_nice > 0 && !r3d_thread_set_nice(s->encoder_nice))
 		r3d_log(R3D_LOG_DEBUG, "stream: cannot lower the encoder thread's priority");
 	pthread_mutex_lock(&s->lock);
 	while (!s->quit) {
@@ -338,13 +338,12 @@ static void *encoder_thread(void *opaque)
  * stream did since the last one (R3D_STATS=seconds). */
 static void log_summary(struct r3d_stream *s, uint64_t now)
 {
-	struct r3d_stats st, *l = &s->stats_last;
-	double secs = (double)(now - (s->stats_next_us - s->stats_every_us)) / 1e6;
+	struct r3d_stats st, prev = s->stats_last;
+	double secs = (double)(now - s->stats_since_us) / 1e6;
 
 	collect_stats(s, &st);
-	struct r3d_stats prev = *l;
-	*l = st;
-	s->stats_next_us = now + s->stats_every_us;
+	s->stats_last = st;
+	s->stats_since_us = now;
 	pthread_mutex_unlock(&s->lock);
 	if (secs <= 0)
 		secs = 1e-6;
@@ -371,11 +370,10 @@ static void *timer_thread(void *opaque)
 	struct r3d_stream *s = opaque;
 
 	pthread_mutex_lock(&s->lock);
-	if (s->stats_every_us)
-		s->stats_next_us = r3d_time_us() + s->stats_every_us;
+	s->stats_since_us = r3d_time_us();
 	while (!s->quit) {
-		uint64_t now = r3d_time_us();
-		if (s->stats_every_us && now >= s->stats_next_us) {
+		uint64_t now = r3d_time_us(), stats_at = s->stats_since_us + s->stats_every_us;
+		if (s->stats_every_us && now >= stats_at) {
 			log_summary(s, now);
 			continue;
 		}
@@ -387,8 +385,8 @@ static void *timer_thread(void *opaque)
 			continue;
 		}
 		uint64_t at = s->pace_deadline_us;
-		if (s->stats_every_us && (!at || s->stats_next_us < at))
-			at = s->stats_next_us;
+		if (s->stats_every_us && (!at || stats_at < at))
+			at = stats_at;
 		if (!at) {
 			pthread_cond_wait(&s->timer_cond, &s->lock);
 			continue;

@@ -61,9 +61,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import guestboot as gb  # noqa: E402
 import remoteclient  # noqa: E402
 
-def remote3d_args(port):
+def remote3d_args(port, more=""):
     return ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
-            "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on" % port]
+            "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on%s" % (port, more)]
 
 
 CONFIGS = {
@@ -71,9 +71,7 @@ CONFIGS = {
     "remote3d-s2": ("remote3d, 10 ms fence poll (VIRGL_DISABLE_MT=1)", remote3d_args),
     "remote3d-nice10": ("remote3d, encoder at nice +10 (R3D_ENCODER_NICE=10)", remote3d_args),
     "remote3d-30": ("remote3d, max-refresh-rate=30",
-                    lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "none", "-spice",
-                                  "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on,"
-                                  "max-refresh-rate=30" % port]),
+                    lambda port: remote3d_args(port, ",max-refresh-rate=30")),
     "stock-2d": ("stock 2D (egl-headless, spice gl off)",
                  lambda port: ["-name", "r3d-bench,debug-threads=on", "-display", "egl-headless", "-spice",
                                "port=%d,addr=127.0.0.1,disable-ticketing=on" % port]),
@@ -99,6 +97,13 @@ THREAD_GROUPS = (("vCPU", re.compile(r"^CPU \d+/")), ("llvmpipe", re.compile(r"^
                  ("main+other", re.compile(r".")))
 
 
+def stat_ticks(path):
+    """CPU ticks (user+system) in a /proc .../stat file."""
+    with open(path) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
 def qemu_ticks(pid):
     """CPU ticks (user+system) of QEMU's threads, summed by group."""
     out = {name: 0 for name, _ in THREAD_GROUPS}
@@ -106,11 +111,9 @@ def qemu_ticks(pid):
         try:
             with open(task + "/comm") as f:
                 comm = f.read().strip()
-            with open(task + "/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
+            ticks = stat_ticks(task + "/stat")
         except OSError:
             continue
-        ticks = int(fields[11]) + int(fields[12])
         for name, rx in THREAD_GROUPS:
             if rx.search(comm):
                 out[name] += ticks
@@ -153,10 +156,10 @@ def window_load(guest, seconds, load_cores):
     try:
         time.sleep(1)
         start = len(guest.text())
-        ru0 = [proc_ticks(p.pid) for p in procs]
+        ticks0 = [proc_ticks(p.pid) for p in procs]
         t0 = time.monotonic()
         time.sleep(seconds)
-        used = sum(proc_ticks(p.pid) - a for p, a in zip(procs, ru0)) / TICK / (time.monotonic() - t0)
+        used = sum(proc_ticks(p.pid) - a for p, a in zip(procs, ticks0)) / TICK / (time.monotonic() - t0)
         return fps_lines(guest, start), used
     finally:
         for p in procs:
@@ -165,9 +168,7 @@ def window_load(guest, seconds, load_cores):
 
 
 def proc_ticks(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return int(fields[11]) + int(fields[12])
+    return stat_ticks("/proc/%d/stat" % pid)
 
 
 def pacing(rate):
