@@ -9,7 +9,10 @@
 #define REMOTE3D_STATS_H
 
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "remote3d/rate-control.h"
 
 #define R3D_STATS_WINDOW 512
 
@@ -58,6 +61,8 @@ struct r3d_stats {
 	uint32_t queue_frames;
 	uint64_t queue_bytes;
 	unsigned bitrate_kbps;
+	bool rate_control;           /* the controller below is in charge */
+	struct r3d_rate_state rate;  /* its state (zero without rate control) */
 	struct r3d_stage_stats stage[R3D_STAGE_COUNT];
 };
 

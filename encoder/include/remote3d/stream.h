@@ -32,6 +32,7 @@
 #include "remote3d/clock.h"
 #include "remote3d/encoder.h"
 #include "remote3d/frame.h"
+#include "remote3d/rate-control.h"
 #include "remote3d/stats.h"
 
 struct r3d_stream_config {
@@ -39,6 +40,10 @@ struct r3d_stream_config {
 	const char *encoder;     /* as r3d_encoder_config.name */
 	unsigned bitrate_kbps;   /* initial; 0 = default for the size */
 	unsigned max_fps;        /* 0 = no cap */
+	/* Rate control (rate-control.h): adapt the bitrate and the frame rate
+	 * to the link from the sink's feedback; false keeps bitrate_kbps. */
+	bool rate_control;
+	unsigned min_bitrate_kbps, max_bitrate_kbps; /* 0 = the controller's defaults */
 	const struct r3d_clock *clock; /* NULL = monotonic */
 	/* encoder thread: an encoded access unit to hand to the sink (ownership passes) */
 	void (*on_access_unit)(void *opaque, struct r3d_access_unit *au);
@@ -84,6 +89,9 @@ void r3d_stream_sink_gone(struct r3d_stream *s); /* no client: stop extracting *
 void r3d_stream_request_keyframe(struct r3d_stream *s);
 void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms);
 void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
+/* A reading of the display socket (TCP_INFO), for rate control. */
+void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transport_sample *t);
+/* A fixed bitrate (with rate control on: the controller's next target). */
 void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps);
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
 
