@@ -1,3 +1,5 @@
+#include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -138,24 +140,42 @@ void r3d_raw_frame_finish(struct r3d_raw_frame *frame)
 	memset(frame, 0, sizeof(*frame));
 }
 
+/* Rectangles' far edges (x + width) can pass INT_MAX: they are computed in
+ * 64 bits, and a union wider than INT_MAX saturates. */
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+static int64_t max64(int64_t a, int64_t b)
+{
+	return a > b ? a : b;
+}
+
+static int clamp_int(int64_t v)
+{
+	return v > INT_MAX ? INT_MAX : v < INT_MIN ? INT_MIN : (int)v;
+}
+
 struct r3d_rect r3d_rect_union(struct r3d_rect a, struct r3d_rect b)
 {
 	if (r3d_rect_empty(a))
 		return b;
 	if (r3d_rect_empty(b))
 		return a;
-	int x0 = a.x < b.x ? a.x : b.x, y0 = a.y < b.y ? a.y : b.y;
-	int x1 = a.x + a.width > b.x + b.width ? a.x + a.width : b.x + b.width;
-	int y1 = a.y + a.height > b.y + b.height ? a.y + a.height : b.y + b.height;
-	return (struct r3d_rect){ x0, y0, x1 - x0, y1 - y0 };
+	int64_t x0 = min64(a.x, b.x), y0 = min64(a.y, b.y);
+	int64_t x1 = max64((int64_t)a.x + a.width, (int64_t)b.x + b.width);
+	int64_t y1 = max64((int64_t)a.y + a.height, (int64_t)b.y + b.height);
+	return (struct r3d_rect){ (int)x0, (int)y0, clamp_int(x1 - x0), clamp_int(y1 - y0) };
 }
 
 struct r3d_rect r3d_rect_clip(struct r3d_rect r, int width, int height)
 {
-	int x0 = r.x < 0 ? 0 : r.x, y0 = r.y < 0 ? 0 : r.y;
-	int x1 = r.x + r.width > width ? width : r.x + r.width;
-	int y1 = r.y + r.height > height ? height : r.y + r.height;
+	int64_t x0 = max64(r.x, 0), y0 = max64(r.y, 0);
+	int64_t x1 = min64((int64_t)r.x + r.width, width);
+	int64_t y1 = min64((int64_t)r.y + r.height, height);
 	if (x1 <= x0 || y1 <= y0)
 		return (struct r3d_rect){ 0, 0, 0, 0 };
-	return (struct r3d_rect){ x0, y0, x1 - x0, y1 - y0 };
+	/* inside [0, width] x [0, height]: every value fits an int */
+	return (struct r3d_rect){ (int)x0, (int)y0, (int)(x1 - x0), (int)(y1 - y0) };
 }

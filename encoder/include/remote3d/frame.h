@@ -106,9 +106,11 @@ bool r3d_raw_frame_wrap(struct r3d_raw_frame *frame, enum r3d_pixel_format fmt, 
 /* Free own storage; the frame is zeroed. NULL ok. */
 void r3d_raw_frame_finish(struct r3d_raw_frame *frame);
 
-/* Union of two rectangles; an empty rect (w or h <= 0) is the identity. */
+/* Union of two rectangles; an empty rect (w or h <= 0) is the identity.
+ * Any int values: a union wider or taller than INT_MAX saturates there. */
 struct r3d_rect r3d_rect_union(struct r3d_rect a, struct r3d_rect b);
-/* Clip to 0,0,width,height. */
+/* Clip to 0,0,width,height (empty: all zero). Any int values, edges past
+ * INT_MAX included, without overflow. */
 struct r3d_rect r3d_rect_clip(struct r3d_rect r, int width, int height);
 static inline bool r3d_rect_empty(struct r3d_rect r)
 {
