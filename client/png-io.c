@@ -1,10 +1,16 @@
+#include <errno.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include <png.h>
 
 #include "png-io.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 /* libpng reports errors by longjmp: keep that in a frame whose locals do
  * not change after setjmp. */
@@ -51,28 +57,63 @@ out:
 	return ok;
 }
 
+static void set_error(char error[R3D_PNG_ERROR_SIZE], const char *what, const char *detail)
+{
+	snprintf(error, R3D_PNG_ERROR_SIZE, "%s%s%s", what, detail && *detail ? ": " : "",
+		 detail ? detail : "");
+}
+
 bool r3d_png_read_rgba(const char *path, uint8_t **data, int *width, int *height,
-		       const char **error)
+		       char error[R3D_PNG_ERROR_SIZE])
 {
 	png_image img = { .version = PNG_IMAGE_VERSION };
+	struct stat sb;
 	uint8_t *buf = NULL;
+	size_t size;
 
 	*data = NULL;
+	error[0] = '\0';
+	/* libpng says "Not a PNG file" for what it cannot even open */
+	if (stat(path, &sb) != 0) {
+		set_error(error, "cannot read", strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		set_error(error, "not a regular file", NULL);
+		return false;
+	}
+	if (sb.st_size == 0) {
+		set_error(error, "empty file (0 bytes), not a PNG", NULL);
+		return false;
+	}
+	/* on failure libpng frees img itself, its message stays in img */
 	if (!png_image_begin_read_from_file(&img, path)) {
-		*error = img.message[0] ? img.message : "cannot read PNG";
+		set_error(error, "not a readable PNG", img.message);
+		return false;
+	}
+	if (img.width == 0 || img.height == 0 || img.width > R3D_PNG_MAX_SIDE ||
+	    img.height > R3D_PNG_MAX_SIDE) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "picture of %ux%u pixels", (unsigned)img.width,
+			 (unsigned)img.height);
+		png_image_free(&img);
+		set_error(error, what, "more than " STR(R3D_PNG_MAX_SIDE) " a side is not read");
 		return false;
 	}
 	img.format = PNG_FORMAT_RGBA;
-	buf = malloc(PNG_IMAGE_SIZE(img));
+	/* in size_t: PNG_IMAGE_SIZE() computes in 32 bits */
+	size = (size_t)img.width * (size_t)img.height * 4u;
+	buf = malloc(size);
 	if (!buf) {
 		png_image_free(&img);
-		*error = "out of memory";
+		set_error(error, "out of memory", NULL);
 		return false;
 	}
 	if (!png_image_finish_read(&img, NULL, buf, 0, NULL)) {
 		free(buf);
+		set_error(error, "corrupt or truncated PNG", img.message);
 		png_image_free(&img);
-		*error = "cannot decode PNG";
 		return false;
 	}
 	*data = buf;

@@ -17,14 +17,14 @@ int main(int argc, char **argv)
 {
 	uint8_t *data;
 	int w, h, x, y;
-	const char *err = NULL;
+	char err[R3D_PNG_ERROR_SIZE];
 	struct r3d_stamp st;
 
 	if (argc != 2 || argv[1][0] == '-') {
 		fprintf(stderr, "usage: remote3d-stamp-read FILE.png\n");
 		return 2;
 	}
-	if (!r3d_png_read_rgba(argv[1], &data, &w, &h, &err)) {
+	if (!r3d_png_read_rgba(argv[1], &data, &w, &h, err)) {
 		fprintf(stderr, "remote3d-stamp-read: %s: %s\n", argv[1], err);
 		return 2;
 	}

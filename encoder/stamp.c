@@ -52,20 +52,30 @@ void r3d_stamp_draw_32(uint8_t *data, int width, int height, int stride,
 {
 	bool cells[R3D_STAMP_BITS];
 
+	if (!data || width <= 0 || height <= 0 || (int64_t)stride < (int64_t)width * 4)
+		return;
 	r3d_stamp_cells(stamp, cells);
 	for (int py = 0; py < R3D_STAMP_HEIGHT; py++) {
-		int iy = y + py;
+		int64_t iy = (int64_t)y + py; /* y near INT_MAX must not wrap */
 		if (iy < 0 || iy >= height)
 			continue;
 		uint8_t *row = data + (size_t)iy * (size_t)stride;
 		for (int px = 0; px < R3D_STAMP_WIDTH; px++) {
-			int ix = x + px;
+			int64_t ix = (int64_t)x + px;
 			if (ix < 0 || ix >= width)
 				continue;
 			int cell = (py / R3D_STAMP_CELL) * R3D_STAMP_COLS + px / R3D_STAMP_CELL;
 			memset(row + (size_t)ix * 4, cells[cell] ? 0xFF : 0x00, 4);
 		}
 	}
+}
+
+/* A view whose every pixel can be read: rows at least width * bpp bytes. */
+static bool view_ok(const struct r3d_image_view *img)
+{
+	return img && img->data && (img->bpp == 1 || img->bpp == 3 || img->bpp == 4) &&
+	       img->width > 0 && img->height > 0 &&
+	       (int64_t)img->stride >= (int64_t)img->width * img->bpp;
 }
 
 static int luma(const struct r3d_image_view *img, int x, int y)
@@ -105,10 +115,11 @@ static bool read_scaled(const struct r3d_image_view *img, int x, int y, int cell
 	uint8_t payload[12];
 	int pos = 0;
 
-	if (!img || !img->data || (img->bpp != 1 && img->bpp != 3 && img->bpp != 4))
+	if (!view_ok(img))
 		return false;
-	if (x < 0 || y < 0 || x + (R3D_STAMP_COLS * cell_q8 + Q8 - 1) / Q8 > img->width ||
-	    y + (R3D_STAMP_ROWS * cell_q8 + Q8 - 1) / Q8 > img->height)
+	/* in 64 bits: x or y near INT_MAX must not wrap to inside the image */
+	if (x < 0 || y < 0 || (int64_t)x + (R3D_STAMP_COLS * cell_q8 + Q8 - 1) / Q8 > img->width ||
+	    (int64_t)y + (R3D_STAMP_ROWS * cell_q8 + Q8 - 1) / Q8 > img->height)
 		return false;
 
 	/* the magic is in the first 16 cells: check those before the rest */
@@ -170,7 +181,7 @@ static bool find_at_scale(const struct r3d_image_view *img, int cell_q8,
 bool r3d_stamp_find(const struct r3d_image_view *img, struct r3d_stamp *out,
 		    int *x, int *y, int *cell_px)
 {
-	if (!img || !img->data || (img->bpp != 1 && img->bpp != 3 && img->bpp != 4))
+	if (!view_ok(img))
 		return false;
 	/* unscaled first, then larger and smaller cells in quarter-pixel steps */
 	for (int i = 0; i <= 4 * (R3D_STAMP_CELL * 2 - R3D_STAMP_CELL / 4); i++) {

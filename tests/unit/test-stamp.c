@@ -1,7 +1,9 @@
 /* A stamp drawn into an image reads back exactly, also after noise that an
  * H.264 encoder at a low bitrate would add, and is found when the picture is
- * not at the origin (a client window in a screenshot). */
+ * not at the origin (a client window in a screenshot); positions near
+ * INT_MAX and inconsistent views are refused without overflow. */
 #include <assert.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,8 +109,45 @@ static void test_find_scaled(void)
 	free(img);
 }
 
+/* Positions near INT_MAX and views that do not describe their memory
+ * (negative sizes, a stride shorter than a row) are refused, not wrapped
+ * into reads and writes outside the image. */
+static void test_extreme_positions_and_bad_views(void)
+{
+	const int w = 640, h = 96, stride = w * 4;
+	uint8_t *img = calloc((size_t)stride * h, 1), *copy = malloc((size_t)stride * h);
+	struct r3d_stamp in = { .frame = 9, .time_us = 99 }, out = { 0 };
+	assert(img && copy);
+	r3d_stamp_draw_32(img, w, h, stride, 0, 0, &in);
+	struct r3d_image_view v = { img, w, h, stride, 4 };
+	assert(!r3d_stamp_read(&v, INT_MAX, 0, &out));
+	assert(!r3d_stamp_read(&v, 0, INT_MAX, &out));
+	assert(!r3d_stamp_read(&v, INT_MAX - 100, INT_MAX - 10, &out));
+	assert(!r3d_stamp_read(&v, INT_MIN, 0, &out));
+
+	/* drawing far outside touches nothing */
+	memcpy(copy, img, (size_t)stride * h);
+	r3d_stamp_draw_32(img, w, h, stride, INT_MAX - 5, INT_MAX - 5, &in);
+	r3d_stamp_draw_32(img, w, h, stride, INT_MIN, INT_MIN, &in);
+	r3d_stamp_draw_32(img, w, h, w, 0, 0, &in); /* stride shorter than a row */
+	assert(memcmp(copy, img, (size_t)stride * h) == 0);
+
+	struct r3d_image_view bad[] = {
+		{ img, -w, h, stride, 4 }, { img, w, -h, stride, 4 }, { img, w, h, w, 4 },
+		{ img, w, h, stride, 2 }, { NULL, w, h, stride, 4 }, { img, 0, 0, stride, 4 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert(!r3d_stamp_read(&bad[i], 0, 0, &out));
+		assert(!r3d_stamp_find(&bad[i], &out, NULL, NULL, NULL));
+	}
+	assert(r3d_stamp_read(&v, 0, 0, &out) && out.frame == 9);
+	free(copy);
+	free(img);
+}
+
 int main(void)
 {
+	test_extreme_positions_and_bad_views();
 	test_find_scaled();
 	test_roundtrip();
 	test_noise_and_bad_crc();
