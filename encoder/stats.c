@@ -73,7 +73,7 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 		"\"extract_errors\":%llu,\"encode_errors\":%llu,\"keyframes\":%llu,"
 		"\"keyframe_requests\":%llu,\"bytes\":%llu,\"readback_bytes\":%llu,"
 		"\"client_frames\":%u,\"client_drops\":%u,\"client_margin_ms\":%d,"
-		"\"queue_frames\":%u,\"queue_bytes\":%llu,\"bitrate_kbps\":%u,\"stages\":{",
+		"\"queue_frames\":%u,\"queue_bytes\":%llu,\"bitrate_kbps\":%u,",
 		(unsigned long long)st->marked, (unsigned long long)st->extracted,
 		(unsigned long long)st->encoded, (unsigned long long)st->dropped,
 		(unsigned long long)st->handed, (unsigned long long)st->refreshes,
@@ -85,6 +85,19 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 		(unsigned long long)st->readback_bytes, st->client_frames, st->client_drops,
 		st->client_margin_ms, st->queue_frames, (unsigned long long)st->queue_bytes,
 		st->bitrate_kbps);
+	if (st->rate_control) {
+		const struct r3d_rate_state *r = &st->rate;
+		fprintf(f,
+			"\"rate_control\":{\"phase\":\"%s\",\"target_kbps\":%u,\"encoder_kbps\":%u,"
+			"\"fps_cap\":%u,\"sent_kbps\":%.1f,\"sent_fps\":%.2f,\"delivery_kbps\":%.1f,"
+			"\"capacity_kbps\":%.1f,\"srtt_ms\":%.2f,\"min_rtt_ms\":%.2f,\"queue_delay_ms\":%.2f,"
+			"\"socket_unsent_bytes\":%u,\"decreases\":%llu,\"increases\":%llu},",
+			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
+			r->sent_fps, r->delivery_kbps, r->capacity_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3,
+			r->queue_delay_us / 1e3, r->socket_unsent_bytes, (unsigned long long)r->decreases,
+			(unsigned long long)r->increases);
+	}
+	fputs("\"stages\":{", f);
 	for (int i = 0; i < R3D_STAGE_COUNT; i++) {
 		const struct r3d_stage_stats *s = &st->stage[i];
 		fprintf(f,

@@ -48,10 +48,12 @@
 #include "remote3d/gl-reader.h"
 #include "remote3d/log.h"
 #include "remote3d/priority.h"
+#include "remote3d/rate-control.h"
 #include "remote3d/stream.h"
 
 #define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
 #define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
+#define RATE_TICK_US 50000            /* rate control looks at the link this often without input */
 
 enum readback_mode { READBACK_SYNC, READBACK_POLL, READBACK_THREAD, READBACK_SYNC_YUV };
 static const char *const mode_names[] = { "sync", "poll", "thread", "sync-yuv" };
@@ -77,6 +79,10 @@ struct r3d_stream {
 	uint64_t pace_deadline_us; /* real monotonic time; 0 = none */
 	unsigned bitrate_kbps;
 	bool bitrate_changed;
+	bool rate_on;                /* cfg.rate_control */
+	struct r3d_rate_control rc;  /* rate-control.h: bitrate and fps cap from the link */
+	uint64_t rate_tick_us;       /* real monotonic time of the next timer look; 0 = none */
+	uint32_t socket_unsent;      /* the last transport sample's unsent bytes */
 	struct r3d_stats_window win[R3D_STAGE_COUNT];
 	struct r3d_stats extra; /* the counters not in the frame source */
 	int encoder_nice;         /* R3D_ENCODER_NICE: the encoding threads' nice increment */
@@ -142,6 +148,25 @@ static bool extraction_due(struct r3d_stream *s)
 	if (wait_us)
 		wake_in(s, wait_us);
 	return false;
+}
+
+/* Under lock: let the controller decide, and apply what changed: the
+ * encoder's bitrate (by the encoder thread before its next frame) and the
+ * frame source's fps cap. */
+static void rate_decide(struct r3d_stream *s)
+{
+	struct r3d_rate_state st;
+
+	if (!s->rate_on || !r3d_rate_control_decide(&s->rc, r3d_clock_now(s->clock), &st))
+		return;
+	if (st.encoder_kbps && st.encoder_kbps != s->bitrate_kbps) {
+		s->bitrate_kbps = st.encoder_kbps;
+		s->bitrate_changed = true;
+	}
+	unsigned nominal = s->cfg.max_fps ? s->cfg.max_fps : 60;
+	unsigned cap = st.fps_cap && st.fps_cap < nominal ? st.fps_cap : s->cfg.max_fps;
+	if (cap != s->fs.cfg.max_fps)
+		r3d_frame_source_set_max_fps(&s->fs, cap);
 }
 
 static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum r3d_pixel_format fmt,
@@ -229,6 +254,7 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 
 	struct r3d_frame_timing timing;
 	size_t size = au->size;
+	bool keyframe = au->keyframe;
 	au->timing.handed_us = r3d_clock_now(s->clock);
 	timing = au->timing;
 	if (s->cfg.on_access_unit)
@@ -240,6 +266,11 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 	r3d_frame_source_handed(&s->fs, &timing);
 	s->extra.bytes += size;
 	record_frame_stats(s, &timing);
+	if (s->rate_on) {
+		r3d_rate_control_on_frame(&s->rc, timing.handed_us, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+					  keyframe);
+		rate_decide(s);
+	}
 	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
@@ -358,6 +389,15 @@ static void log_summary(struct r3d_stream *s, uint64_t now)
 		(double)(st.bytes - prev.bytes) * 8 / secs / 1e6, (unsigned)d->window, d->median_us / 1e3,
 		d->p95_us / 1e3, d->max_us / 1e3, x->median_us / 1e3, x->p95_us / 1e3, e->median_us / 1e3,
 		e->p95_us / 1e3, t->median_us / 1e3, t->p95_us / 1e3);
+	if (st.rate_control) {
+		const struct r3d_rate_state *r = &st.rate;
+		r3d_log(R3D_LOG_INFO,
+			"rate control: %s, target %u kbit/s (encoder %u), fps cap %u, sent %.0f kbit/s at %.1f fps, "
+			"delivery %.0f kbit/s, rtt %.1f ms (min %.1f), queueing %.1f ms, unsent %u B",
+			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
+			r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3, r->queue_delay_us / 1e3,
+			r->socket_unsent_bytes);
+	}
 	pthread_mutex_lock(&s->lock);
 }
 
@@ -371,10 +411,17 @@ static void *timer_thread(void *opaque)
 
 	pthread_mutex_lock(&s->lock);
 	s->stats_since_us = r3d_time_us();
+	if (s->rate_on)
+		s->rate_tick_us = s->stats_since_us + RATE_TICK_US;
 	while (!s->quit) {
 		uint64_t now = r3d_time_us(), stats_at = s->stats_since_us + s->stats_every_us;
 		if (s->stats_every_us && now >= stats_at) {
 			log_summary(s, now);
+			continue;
+		}
+		if (s->rate_tick_us && now >= s->rate_tick_us) {
+			s->rate_tick_us = now + RATE_TICK_US;
+			rate_decide(s);
 			continue;
 		}
 		if (s->pace_deadline_us && now >= s->pace_deadline_us) {
@@ -387,6 +434,8 @@ static void *timer_thread(void *opaque)
 		uint64_t at = s->pace_deadline_us;
 		if (s->stats_every_us && (!at || stats_at < at))
 			at = stats_at;
+		if (s->rate_tick_us && (!at || s->rate_tick_us < at))
+			at = s->rate_tick_us;
 		if (!at) {
 			pthread_cond_wait(&s->timer_cond, &s->lock);
 			continue;
@@ -423,6 +472,34 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
 	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
 					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
+	if (cfg->rate_control) {
+		unsigned nominal = cfg->max_fps ? cfg->max_fps : 60;
+		struct r3d_rate_config rcfg = {
+			.start_kbps = s->bitrate_kbps,
+			.min_kbps = cfg->min_bitrate_kbps,
+			/* a good link keeps the start bitrate: it is the quality asked for */
+			.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps : s->bitrate_kbps,
+			.max_fps = nominal,
+			.width = w,
+			.height = h,
+		};
+		const char *why = NULL;
+		if (rcfg.min_kbps && rcfg.min_kbps > rcfg.max_kbps)
+			rcfg.max_kbps = rcfg.min_kbps > s->bitrate_kbps ? rcfg.min_kbps : s->bitrate_kbps;
+		if (rcfg.start_kbps > rcfg.max_kbps)
+			rcfg.start_kbps = rcfg.max_kbps;
+		if (rcfg.min_kbps && rcfg.start_kbps < rcfg.min_kbps)
+			rcfg.start_kbps = rcfg.min_kbps;
+		if (!r3d_rate_config_check(&rcfg, &why)) {
+			r3d_set_error(error, "stream: rate control: %s", why ? why : "bad configuration");
+			free(s->encoder_name);
+			free(s);
+			return NULL;
+		}
+		r3d_rate_control_init(&s->rc, &rcfg, r3d_clock_now(s->clock));
+		s->rate_on = true;
+		s->bitrate_kbps = rcfg.start_kbps;
+	}
 	s->encoder_nice = r3d_encoder_nice_from_env();
 	const char *stats = getenv("R3D_STATS"); /* seconds between summary lines in the log */
 	if (stats && *stats) {
@@ -825,6 +902,11 @@ void r3d_stream_sink_ready(struct r3d_stream *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	r3d_frame_source_sink_ready(&s->fs);
+	if (s->rate_on) {
+		r3d_rate_control_on_written(&s->rc, r3d_clock_now(s->clock), s->extra.queue_frames,
+					    s->extra.queue_bytes, s->socket_unsent);
+		rate_decide(s);
+	}
 	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
@@ -847,6 +929,8 @@ void r3d_stream_request_keyframe(struct r3d_stream *s)
 	pthread_mutex_lock(&s->lock);
 	s->extra.keyframe_requests++;
 	r3d_frame_source_request_keyframe(&s->fs);
+	if (s->rate_on)
+		r3d_rate_control_on_keyframe_request(&s->rc, r3d_clock_now(s->clock));
 	bool go = extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
@@ -861,6 +945,10 @@ void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t dr
 	s->extra.client_frames = frames;
 	s->extra.client_drops = drops;
 	s->extra.client_margin_ms = margin_ms;
+	if (s->rate_on) {
+		r3d_rate_control_on_client_report(&s->rc, r3d_clock_now(s->clock), frames, drops, margin_ms);
+		rate_decide(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -871,6 +959,19 @@ void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t byte
 	pthread_mutex_lock(&s->lock);
 	s->extra.queue_frames = frames;
 	s->extra.queue_bytes = bytes;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transport_sample *t)
+{
+	if (!s || !t)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->socket_unsent = t->notsent_bytes;
+	if (s->rate_on) {
+		r3d_rate_control_on_transport(&s->rc, r3d_clock_now(s->clock), t);
+		rate_decide(s);
+	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -915,6 +1016,9 @@ static void collect_stats(struct r3d_stream *s, struct r3d_stats *out)
 	out->extract_errors = c.extract_errors;
 	out->encode_errors = c.encode_errors;
 	out->bitrate_kbps = s->bitrate_kbps;
+	out->rate_control = s->rate_on;
+	if (s->rate_on)
+		out->rate = s->rc.st;
 	for (int i = 0; i < R3D_STAGE_COUNT; i++)
 		r3d_stats_window_summary(&s->win[i], &out->stage[i]);
 }

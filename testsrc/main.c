@@ -286,11 +286,31 @@ static void sink_queue_state(void *opaque, const SpiceExternalStreamQueueState *
 		r3d_stream_sink_gone(app->stream);
 }
 
+/* the display socket of the client furthest behind: for rate control */
+static void sink_transport(void *opaque, const SpiceExternalStreamTransport *tr)
+{
+	struct app *app = opaque;
+	struct r3d_transport_sample t = {
+		.srtt_us = tr->rtt_us,
+		.rttvar_us = tr->rttvar_us,
+		.min_rtt_us = tr->min_rtt_us,
+		.delivery_rate_bps = tr->delivery_rate,
+		.app_limited = tr->app_limited,
+		.unacked_bytes = tr->unacked_bytes,
+		.notsent_bytes = tr->notsent_bytes,
+		.retransmits_total = tr->total_retrans,
+		.cwnd_bytes = tr->cwnd_bytes,
+	};
+
+	r3d_stream_transport_sample(app->stream, &t);
+}
+
 static const SpiceExternalStreamCallbacks sink_callbacks = {
 	.ready = sink_ready,
 	.keyframe_request = sink_keyframe_request,
 	.client_report = sink_client_report,
 	.queue_state = sink_queue_state,
+	.transport = sink_transport,
 };
 
 /* ---- rendering and input (main thread) ---- */

@@ -81,16 +81,17 @@ struct r3d_rate_control {
 	struct r3d_rate_config cfg;
 	struct r3d_rate_state st;
 	/* private to rate-control.c from here */
-	uint64_t start_us, last_update_us, last_decrease_us, last_written_us, last_sample_us;
-	uint64_t last_frame_us;
-	uint64_t rtt_min_window_start_us;
-	uint32_t rtt_min_window_us;
-	uint32_t last_retrans;
-	double bytes_window, frames_window;
+	double target;                 /* kbit/s, unrounded */
+	uint64_t start_us, last_update_us, last_change_us, last_decrease_us;
+	uint64_t last_written_us, last_frame_us, pending_since_us;
 	uint64_t window_start_us;
-	double qdelay_prev_us;
+	double bytes_window, frames_window;
+	uint32_t rtt_min;
+	uint64_t rtt_min_at_us, delivery_at_us;
+	uint64_t written_min_us, written_min_at_us; /* no TCP_INFO: hand -> written */
+	uint32_t last_retrans;
+	bool have_transport;
 	bool changed;
-	uint32_t reserved[16];
 };
 
 /* cfg is copied; bad values (0 start, min > max) are clamped to sane ones
