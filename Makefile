@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-latency-sim bench-extract bench-vm demo env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm demo env clean
 
 all: build
 
@@ -57,6 +57,12 @@ unit-test:
 
 bench: build
 	@tools/bench.sh
+
+# rate control off vs on: testsrc -> remote3d-client behind latency-sim for
+# link profiles (lan, wan10, dsl2, drop, rise, lossy, bursty, outage): a table,
+# CSVs and PNG plots (BENCH_LINK_OUT, default /tmp/r3d-bench-link)
+bench-link: build
+	@/usr/bin/python3 tools/bench_link.py
 
 # latency-sim vs. freddy77/latency (R3D_BASELINE_LATENCY=path/to/its binary)
 bench-latency-sim: build
