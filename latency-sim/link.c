@@ -2,6 +2,7 @@
  * latency-sim — one direction of an emulated link (see link.h).
  */
 #include "link.h"
+#include "periodic.h"
 
 #include <errno.h>
 #include <math.h>
@@ -9,6 +10,12 @@
 #include <string.h>
 
 #define TRACE_OPPORTUNITY_BYTES 1500
+/* Times at or past this are never reached (292,000 years): adding a few
+ * configured times to a time below it cannot overflow. */
+#define HORIZON_US (R3D_LINK_NEVER / 2)
+/* opportunities of a trace tried one outage after the other before
+ * solving for the first one outside the outages */
+#define TRACE_SCAN 32
 
 struct pkt_list {
 	struct r3d_link_packet *head, *tail;
@@ -21,6 +28,12 @@ struct r3d_link {
 	uint64_t trace_period_us;
 	size_t max_packet;
 	uint64_t start_us;
+	/* capacity (bit/s x us, saturating) of one period of a periodic
+	 * schedule, and of one joint period of a periodic schedule and a
+	 * periodic outage (0 when not both periodic) */
+	uint64_t sched_cap, joint_period_us, joint_cap;
+	/* more steps than paced_finish() can take (a safety net) */
+	uint64_t pace_guard;
 	uint64_t rng;
 	bool ge_bad;
 
@@ -125,9 +138,15 @@ static uint64_t base_rate_at(const struct r3d_link *link, uint64_t t,
 		base += rel / period * period;
 		off = rel % period;
 	}
-	size_t i = 0;
-	while (i + 1 < c->schedule_len && link->schedule[i + 1].at_us <= off)
-		i++;
+	/* the last step at or before off (the first is at 0) */
+	size_t i = 0, hi = c->schedule_len;
+	while (hi - i > 1) {
+		size_t mid = i + (hi - i) / 2;
+		if (link->schedule[mid].at_us <= off)
+			i = mid;
+		else
+			hi = mid;
+	}
 	if (i + 1 < c->schedule_len)
 		*until = base + link->schedule[i + 1].at_us;
 	else if (period)
@@ -143,10 +162,74 @@ uint64_t r3d_link_rate_at(const struct r3d_link *link, uint64_t now_us)
 	if (outage_at(link, now_us, &until))
 		return 0;
 	if (link->trace_us)
-		return link->trace_period_us ?
-			(uint64_t)link->cfg.trace_len * TRACE_OPPORTUNITY_BYTES * 8 *
-			1000000 / link->trace_period_us : 0;
+		return (uint64_t)((double)link->cfg.trace_len *
+				  TRACE_OPPORTUNITY_BYTES * 8 * 1e6 /
+				  (double)link->trace_period_us);
 	return base_rate_at(link, now_us, &until, &unlimited);
+}
+
+/*
+ * Skipping periods. Where the rate, outages included, repeats with a
+ * period over [t, end), every period from t on has the same capacity: a
+ * packet that needs more skips as many whole periods at once as leave it
+ * something to send. Such stretches: before the outage (or with none
+ * left), a periodic schedule; during a periodic outage, the constant rate
+ * of a step (or --rate), or a periodic schedule together with the outage
+ * (their joint period). Returns false when the packet never finishes.
+ */
+static bool skip_periods(struct r3d_link *link, uint64_t *tp, uint64_t *left)
+{
+	const struct r3d_link_config *c = &link->cfg;
+	uint64_t t = *tp, rel = t - link->start_us, period, cap, end = HORIZON_US;
+	bool sched_periodic = c->schedule_len && c->schedule_period_us;
+
+	if (c->outage_len_us && rel < c->outage_start_us) {
+		if (!sched_periodic)
+			return true;
+		period = c->schedule_period_us;
+		cap = link->sched_cap;
+		end = link->start_us + c->outage_start_us;
+	} else if (c->outage_len_us && c->outage_period_us) {
+		if (sched_periodic) {
+			period = link->joint_period_us;
+			cap = link->joint_cap;
+		} else {
+			uint64_t until;
+			bool unlimited;
+			uint64_t rate = base_rate_at(link, t, &until, &unlimited);
+			if (unlimited)
+				return true;
+			if (until < end)
+				end = until;
+			period = c->outage_period_us;
+			cap = r3d_sat_mul(rate, c->outage_period_us - c->outage_len_us);
+		}
+	} else {
+		/* no outage, or a single one: over once t is past it */
+		if (!sched_periodic || (c->outage_len_us &&
+					rel - c->outage_start_us < c->outage_len_us))
+			return true;
+		period = c->schedule_period_us;
+		cap = link->sched_cap;
+	}
+	if (t >= end)
+		return true;
+	if (cap == 0) {
+		/* nothing gets through until the stretch ends */
+		*tp = end;
+		return end < HORIZON_US;
+	}
+	if (*left <= cap)
+		return true;
+	uint64_t n = (*left - 1) / cap, most = (end - t) / period;
+	if (n > most) {
+		if (end == HORIZON_US)
+			return false;
+		n = most;
+	}
+	*tp = t + n * period;
+	*left -= n * cap;
+	return true;
 }
 
 /* When a packet of `bytes` whose serialisation starts at t finishes, with
@@ -159,34 +242,44 @@ static uint64_t paced_finish(struct r3d_link *link, uint64_t t, uint64_t bytes)
 	uint64_t credit = link->pace_at_us == t ? link->pace_credit : 0;
 	uint64_t credit_rate = link->pace_rate;
 
-	for (int guard = 0; guard < 1000000; guard++) {
+	for (uint64_t steps = 0; steps < link->pace_guard; steps++) {
 		uint64_t o_until, r_until;
 		bool unlimited;
-		bool out = outage_at(link, t, &o_until);
-		uint64_t rate = base_rate_at(link, t, &r_until, &unlimited);
-		uint64_t until = min_u64(o_until, r_until);
 
-		if (out)
-			rate = 0, unlimited = false;
-		if (unlimited)
-			return t;
-		if (rate > 0) {
-			if (credit && rate == credit_rate)
-				left = left > credit ? left - credit : 0;
-			credit = 0;
-			uint64_t need = (left + rate - 1) / rate; /* us */
-			if (until == R3D_LINK_NEVER || t + need <= until) {
-				link->pace_credit = need * rate - left;
-				link->pace_rate = rate;
-				link->pace_at_us = t + need;
-				return t + need;
-			}
-			left -= (until - t) * rate;
-		} else if (until == R3D_LINK_NEVER) {
+		if (t >= HORIZON_US)
 			return R3D_LINK_NEVER;
+		if (outage_at(link, t, &o_until)) {
+			/* nothing moves until it ends, whatever the schedule */
+			t = o_until;
+			credit = 0;
+		} else {
+			uint64_t rate = base_rate_at(link, t, &r_until, &unlimited);
+			uint64_t until = min_u64(o_until, r_until);
+
+			if (unlimited)
+				return t;
+			if (rate > 0) {
+				if (credit && rate == credit_rate)
+					left = left > credit ? left - credit : 0;
+				credit = 0;
+				uint64_t need = (left + rate - 1) / rate; /* us */
+				if (until == R3D_LINK_NEVER || need <= until - t) {
+					if (need >= HORIZON_US - t)
+						return R3D_LINK_NEVER;
+					link->pace_credit = need * rate - left;
+					link->pace_rate = rate;
+					link->pace_at_us = t + need;
+					return t + need;
+				}
+				left -= (until - t) * rate;
+			} else if (until == R3D_LINK_NEVER) {
+				return R3D_LINK_NEVER;
+			}
+			credit = 0;
+			t = until;
 		}
-		credit = 0;
-		t = until;
+		if (!skip_periods(link, &t, &left))
+			return R3D_LINK_NEVER;
 	}
 	return R3D_LINK_NEVER;
 }
@@ -219,16 +312,53 @@ static uint64_t trace_first_at(const struct r3d_link *link, uint64_t t)
 	return cycle * link->cfg.trace_len + lo;
 }
 
-/* The next unused opportunity at or after t, skipping outages. */
+/*
+ * The first opportunity from k on outside a periodic outage, k's own
+ * being inside it (so every one from k on is after the outage began), or
+ * R3D_PERIODIC_NONE. Entry i of the trace is at offset
+ * (trace[i] + cycle * trace period - outage start) into the outage
+ * pattern, an arithmetic progression modulo the outage period: the first
+ * cycle at which it falls outside is solved for, entry by entry.
+ */
+static uint64_t trace_next_periodic(const struct r3d_link *link, uint64_t k)
+{
+	const struct r3d_link_config *c = &link->cfg;
+	uint64_t n = c->trace_len, p = link->trace_period_us;
+	uint64_t q = c->outage_period_us, best = R3D_PERIODIC_NONE;
+	uint64_t max_cycle = (HORIZON_US - link->start_us) / p;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t c0 = k <= i ? 0 : (k - i + n - 1) / n, kk;
+		uint64_t off = trace_time(link, c0 * n + i) - link->start_us -
+			       c->outage_start_us;
+		uint64_t d = r3d_periodic_first_in_range(off % q, p % q, q,
+							 c->outage_len_us, q - 1);
+		if (d == R3D_PERIODIC_NONE || c0 + d > max_cycle ||
+		    __builtin_mul_overflow(c0 + d, n, &kk) || kk + i < kk)
+			continue;
+		if (kk + i < best)
+			best = kk + i;
+	}
+	return best;
+}
+
+/* The next unused opportunity at or after t, skipping outages, or
+ * R3D_PERIODIC_NONE when none comes. */
 static uint64_t trace_next(struct r3d_link *link, uint64_t t)
 {
 	uint64_t k = trace_first_at(link, t), until;
 
 	if (k < link->trace_next_k)
 		k = link->trace_next_k;
-	while (outage_at(link, trace_time(link, k), &until))
+	/* a few outages are stepped over (a single outage takes one step) */
+	for (int i = 0; i < TRACE_SCAN; i++) {
+		if (!outage_at(link, trace_time(link, k), &until))
+			return k;
+		if (until >= HORIZON_US)
+			return R3D_PERIODIC_NONE;
 		k = trace_first_at(link, until);
-	return k;
+	}
+	return trace_next_periodic(link, k);
 }
 
 static uint64_t trace_finish(struct r3d_link *link, uint64_t t, uint64_t bytes)
@@ -239,6 +369,8 @@ static uint64_t trace_finish(struct r3d_link *link, uint64_t t, uint64_t bytes)
 		have = link->trace_credit;
 	while (have < bytes) {
 		uint64_t k = trace_next(link, at);
+		if (k == R3D_PERIODIC_NONE)
+			return R3D_LINK_NEVER;
 		at = trace_time(link, k);
 		link->trace_next_k = k + 1;
 		have += TRACE_OPPORTUNITY_BYTES;
@@ -299,7 +431,7 @@ static void start_tx(struct r3d_link *link, struct r3d_link_packet *pkt,
 		return;
 	}
 	int64_t d = (int64_t)link->cfg.delay_us + jitter_draw(link);
-	pkt->exit_us = pkt->tx_end_us + (uint64_t)(d > 0 ? d : 0);
+	pkt->exit_us = r3d_sat_add(pkt->tx_end_us, (uint64_t)(d > 0 ? d : 0));
 	if (!pkt->lost && !link->cfg.reorder) {
 		if (pkt->exit_us < link->last_exit_us)
 			pkt->exit_us = link->last_exit_us;
@@ -363,47 +495,141 @@ static void advance(struct r3d_link *link, uint64_t now)
 	}
 }
 
-static bool config_valid(const struct r3d_link_config *c)
+static bool unit_range(double p)
 {
-	if (c->loss < 0 || c->loss > 1 || c->ge_p < 0 || c->ge_p > 1 ||
-	    c->ge_r < 0 || c->ge_r > 1 || c->ge_bad_loss < 0 ||
-	    c->ge_bad_loss > 1 || c->ge_good_loss < 0 || c->ge_good_loss > 1)
-		return false;
-	if (c->schedule_len) {
-		if (!c->schedule || c->schedule[0].at_us != 0)
-			return false;
-		for (size_t i = 1; i < c->schedule_len; i++)
-			if (c->schedule[i].at_us <= c->schedule[i - 1].at_us)
-				return false;
-		if (c->schedule_period_us &&
-		    c->schedule_period_us <= c->schedule[c->schedule_len - 1].at_us)
-			return false;
-	}
-	if (c->trace_len) {
-		if (!c->trace_ms || c->trace_ms[c->trace_len - 1] == 0)
-			return false;
-		for (size_t i = 1; i < c->trace_len; i++)
-			if (c->trace_ms[i] < c->trace_ms[i - 1])
-				return false;
-	}
-	if (c->outage_period_us && c->outage_period_us <= c->outage_len_us)
-		return false;
-	return true;
+	return p >= 0 && p <= 1; /* false for NaN too */
 }
 
-struct r3d_link *r3d_link_create(const struct r3d_link_config *cfg,
+static enum r3d_link_problem check_values(const struct r3d_link_config *c)
+{
+	const uint64_t max_t = R3D_LINK_MAX_TIME_US;
+
+	if (!unit_range(c->loss) || !unit_range(c->ge_p) || !unit_range(c->ge_r) ||
+	    !unit_range(c->ge_bad_loss) || !unit_range(c->ge_good_loss) ||
+	    c->delay_us > max_t || c->jitter_us > max_t ||
+	    c->rate_bps > R3D_LINK_MAX_RATE_BPS || c->outage_start_us > max_t ||
+	    c->outage_len_us > max_t || c->outage_period_us > max_t)
+		return R3D_LINK_BAD_VALUE;
+	if (c->schedule_len) {
+		if (!c->schedule || c->schedule[0].at_us != 0 ||
+		    c->schedule_period_us > max_t)
+			return R3D_LINK_BAD_VALUE;
+		for (size_t i = 0; i < c->schedule_len; i++)
+			if ((i && c->schedule[i].at_us <= c->schedule[i - 1].at_us) ||
+			    c->schedule[i].at_us > max_t ||
+			    c->schedule[i].rate_bps > R3D_LINK_MAX_RATE_BPS)
+				return R3D_LINK_BAD_VALUE;
+		if (c->schedule_period_us &&
+		    c->schedule_period_us <= c->schedule[c->schedule_len - 1].at_us)
+			return R3D_LINK_BAD_VALUE;
+	}
+	if (c->trace_len) {
+		if (!c->trace_ms || c->trace_ms[c->trace_len - 1] == 0 ||
+		    c->trace_ms[c->trace_len - 1] > max_t / 1000)
+			return R3D_LINK_BAD_VALUE;
+		for (size_t i = 1; i < c->trace_len; i++)
+			if (c->trace_ms[i] < c->trace_ms[i - 1])
+				return R3D_LINK_BAD_VALUE;
+	}
+	if (c->outage_period_us && c->outage_period_us <= c->outage_len_us)
+		return R3D_LINK_OUTAGE_PERIOD;
+	return R3D_LINK_OK;
+}
+
+/* The capacity (bit/s x us, saturating) of [from, to) of a scheduled link
+ * (no unlimited rate), outages included; bounded by the caller. */
+static uint64_t capacity(const struct r3d_link *link, uint64_t from,
+			 uint64_t to)
+{
+	uint64_t cap = 0;
+
+	while (from < to) {
+		uint64_t o_until, r_until;
+		bool unlimited;
+		if (outage_at(link, from, &o_until)) {
+			from = o_until;
+			continue;
+		}
+		uint64_t rate = base_rate_at(link, from, &r_until, &unlimited);
+		uint64_t until = min_u64(min_u64(o_until, r_until), to);
+		cap = r3d_sat_add(cap, r3d_sat_mul(rate, until - from));
+		from = until;
+	}
+	return cap;
+}
+
+/* Whether some opportunity of the trace falls outside the periodic
+ * outage forever (entry i's offsets into the outage pattern are the
+ * values congruent to (trace[i] - outage start) modulo g, the gcd of the
+ * two periods: one must be in [outage length, outage period)). */
+static bool trace_escapes_outage(const struct r3d_link *link)
+{
+	const struct r3d_link_config *c = &link->cfg;
+	uint64_t q = c->outage_period_us, len = c->outage_len_us;
+	uint64_t g = r3d_periodic_gcd(link->trace_period_us, q);
+
+	for (size_t i = 0; i < c->trace_len; i++) {
+		uint64_t r = (link->trace_us[i] % g + g - c->outage_start_us % g) % g;
+		if (len + (r + g - len % g) % g < q)
+			return true;
+	}
+	return false;
+}
+
+/* What the pacing needs computed once; checks what could never work. */
+static enum r3d_link_problem prepare(struct r3d_link *link)
+{
+	const struct r3d_link_config *c = &link->cfg;
+	bool out_periodic = c->outage_len_us && c->outage_period_us;
+	uint64_t joint_steps = 0;
+
+	if (c->schedule_len && c->schedule_period_us) {
+		for (size_t i = 0; i < c->schedule_len; i++) {
+			uint64_t next = i + 1 < c->schedule_len ?
+				link->schedule[i + 1].at_us : c->schedule_period_us;
+			link->sched_cap = r3d_sat_add(link->sched_cap,
+				r3d_sat_mul(link->schedule[i].rate_bps,
+					    next - link->schedule[i].at_us));
+		}
+	}
+	if (c->schedule_len && c->schedule_period_us && out_periodic) {
+		uint64_t l;
+		if (!r3d_periodic_lcm(c->schedule_period_us, c->outage_period_us, &l) ||
+		    l > R3D_LINK_MAX_TIME_US)
+			return R3D_LINK_PERIODS_APART;
+		joint_steps = r3d_sat_add(
+			r3d_sat_mul(c->schedule_len, l / c->schedule_period_us),
+			r3d_sat_mul(2, l / c->outage_period_us));
+		if (joint_steps > R3D_LINK_MAX_JOINT_STEPS)
+			return R3D_LINK_PERIODS_APART;
+		link->joint_period_us = l;
+		uint64_t from = link->start_us + c->outage_start_us;
+		link->joint_cap = capacity(link, from, from + l);
+		if (link->joint_cap == 0 && link->sched_cap > 0)
+			return R3D_LINK_SCHEDULE_ALWAYS_OUT;
+	}
+	if (c->trace_len && out_periodic && !trace_escapes_outage(link))
+		return R3D_LINK_TRACE_ALWAYS_OUT;
+	/* paced_finish() takes, per stretch of skip_periods(), at most two
+	 * periods' steps and edges; stretches end at schedule steps */
+	link->pace_guard = 64 + 8 * ((uint64_t)c->schedule_len + joint_steps);
+	return R3D_LINK_OK;
+}
+
+/* A link for cfg, or NULL with *why (R3D_LINK_NO_MEMORY included). */
+static struct r3d_link *link_new(const struct r3d_link_config *cfg,
 				 size_t max_packet, uint64_t seed,
-				 uint64_t start_us)
+				 uint64_t start_us, enum r3d_link_problem *why)
 {
 	struct r3d_link *link;
 
-	if (!config_valid(cfg) || max_packet == 0) {
-		errno = EINVAL;
+	*why = check_values(cfg);
+	if (*why != R3D_LINK_OK)
 		return NULL;
-	}
+	*why = R3D_LINK_NO_MEMORY;
 	link = calloc(1, sizeof(*link));
 	if (!link)
-		goto err;
+		return NULL;
 	link->cfg = *cfg;
 	link->max_packet = max_packet;
 	link->start_us = start_us;
@@ -411,7 +637,7 @@ struct r3d_link *r3d_link_create(const struct r3d_link_config *cfg,
 	if (cfg->schedule_len) {
 		link->schedule = calloc(cfg->schedule_len, sizeof(*link->schedule));
 		if (!link->schedule)
-			goto err_link;
+			goto err;
 		memcpy(link->schedule, cfg->schedule,
 		       cfg->schedule_len * sizeof(*link->schedule));
 	}
@@ -419,21 +645,45 @@ struct r3d_link *r3d_link_create(const struct r3d_link_config *cfg,
 	if (cfg->trace_len) {
 		link->trace_us = calloc(cfg->trace_len, sizeof(*link->trace_us));
 		if (!link->trace_us)
-			goto err_schedule;
+			goto err;
+		/* at most R3D_LINK_MAX_TIME_US (check_values) */
 		for (size_t i = 0; i < cfg->trace_len; i++)
 			link->trace_us[i] = cfg->trace_ms[i] * 1000;
 		link->trace_period_us = link->trace_us[cfg->trace_len - 1];
 	}
 	link->cfg.trace_ms = NULL;
+	*why = prepare(link);
+	if (*why != R3D_LINK_OK)
+		goto err;
 	return link;
 
-err_schedule:
-	free(link->schedule);
-err_link:
-	free(link);
 err:
-	errno = ENOMEM;
+	free(link->trace_us);
+	free(link->schedule);
+	free(link);
 	return NULL;
+}
+
+enum r3d_link_problem r3d_link_check(const struct r3d_link_config *cfg)
+{
+	enum r3d_link_problem why;
+	struct r3d_link *link = link_new(cfg, 1, 0, 0, &why);
+
+	r3d_link_destroy(link);
+	return link ? R3D_LINK_OK : why;
+}
+
+struct r3d_link *r3d_link_create(const struct r3d_link_config *cfg,
+				 size_t max_packet, uint64_t seed,
+				 uint64_t start_us)
+{
+	enum r3d_link_problem why = R3D_LINK_BAD_VALUE;
+	struct r3d_link *link = max_packet ?
+		link_new(cfg, max_packet, seed, start_us, &why) : NULL;
+
+	if (!link)
+		errno = why == R3D_LINK_NO_MEMORY ? ENOMEM : EINVAL;
+	return link;
 }
 
 static void list_free(struct r3d_link_packet *pkt)

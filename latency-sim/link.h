@@ -20,7 +20,9 @@
  * Every time is in microseconds on a clock the caller passes in (the
  * program uses CLOCK_MONOTONIC; tests pass a fake time). All times of a
  * packet are computed exactly from the configuration, so a late caller
- * delivers late but never shifts the schedule.
+ * delivers late but never shifts the schedule. Computing them takes a
+ * bounded number of steps whatever the configuration: periods that a
+ * packet outlasts are skipped arithmetically, never walked one by one.
  */
 #ifndef LATENCY_SIM_LINK_H
 #define LATENCY_SIM_LINK_H
@@ -30,6 +32,18 @@
 #include <stdint.h>
 
 #define R3D_LINK_NEVER UINT64_MAX
+
+/* Limits of the configuration: every time (delay, jitter, schedule
+ * steps and period, outage, trace entries once in us) at most
+ * R3D_LINK_MAX_TIME_US (10^9 s, about 31 years), every rate at most
+ * R3D_LINK_MAX_RATE_BPS (1000 Gbit/s), so that no sum the link computes
+ * overflows. */
+#define R3D_LINK_MAX_TIME_US 1000000000000000ull
+#define R3D_LINK_MAX_RATE_BPS 1000000000000ull
+/* A periodic rate schedule and a periodic outage line up again after
+ * the least common multiple of their periods; at most this many steps
+ * and outage edges may fall in it (see r3d_link_check). */
+#define R3D_LINK_MAX_JOINT_STEPS 16384
 
 enum r3d_jitter_dist {
 	/* delay + uniform in [-jitter, +jitter] */
@@ -102,8 +116,30 @@ struct r3d_link_stats {
 
 struct r3d_link;
 
-/* Validates cfg (returns NULL and sets errno = EINVAL when it is
- * inconsistent, ENOMEM when out of memory). The schedule and trace arrays
+enum r3d_link_problem {
+	R3D_LINK_OK = 0,
+	R3D_LINK_NO_MEMORY,
+	/* a value out of its range (see the limits above) or out of order */
+	R3D_LINK_BAD_VALUE,
+	/* the outage is as long as its period, or longer */
+	R3D_LINK_OUTAGE_PERIOD,
+	/* every delivery opportunity of the trace falls in the periodic
+	 * outage once it has begun: the link would never deliver again */
+	R3D_LINK_TRACE_ALWAYS_OUT,
+	/* the periodic outage covers every moment the periodic rate
+	 * schedule is above 0 */
+	R3D_LINK_SCHEDULE_ALWAYS_OUT,
+	/* the periods of the rate schedule and of the outage line up only
+	 * after more than R3D_LINK_MAX_JOINT_STEPS steps */
+	R3D_LINK_PERIODS_APART,
+};
+
+/* Whether cfg can be used: what r3d_link_create() refuses with EINVAL,
+ * for the caller to explain. */
+enum r3d_link_problem r3d_link_check(const struct r3d_link_config *cfg);
+
+/* Validates cfg (returns NULL and sets errno = EINVAL when
+ * r3d_link_check() refuses it, ENOMEM when out of memory). The schedule and trace arrays
  * are copied. max_packet is the largest packet len accepted. */
 struct r3d_link *r3d_link_create(const struct r3d_link_config *cfg,
 				 size_t max_packet, uint64_t seed,

@@ -4,6 +4,7 @@
  */
 #include "link.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -390,6 +391,302 @@ static void test_invalid_config_rejected(void)
 	CHECK(!r3d_link_create(&c3, 1500, 1, 0), "outage longer than period");
 }
 
+
+/* Reference outage: the rule of link.h, written out. */
+static bool ref_in_outage(const struct r3d_link_config *c, uint64_t rel)
+{
+	if (!c->outage_len_us || rel < c->outage_start_us)
+		return false;
+	uint64_t since = rel - c->outage_start_us;
+	return c->outage_period_us ? since % c->outage_period_us < c->outage_len_us
+				   : since < c->outage_len_us;
+}
+
+static uint64_t ref_rate(const struct r3d_link_config *c, uint64_t rel)
+{
+	if (ref_in_outage(c, rel))
+		return 0;
+	if (!c->schedule_len)
+		return c->rate_bps;
+	uint64_t off = c->schedule_period_us ? rel % c->schedule_period_us : rel;
+	size_t i = 0;
+	while (i + 1 < c->schedule_len && c->schedule[i + 1].at_us <= off)
+		i++;
+	return c->schedule[i].rate_bps;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+/* The attack of issue 17: one opportunity every 10 ms, an outage of
+ * 1 ms every 10 ms from 0: every opportunity is in an outage. This spun
+ * forever; it is refused now. */
+static void test_trace_always_in_outage_refused(void)
+{
+	uint64_t tr[] = { 10 };
+	struct r3d_link_config c = { .trace_ms = tr, .trace_len = 1,
+				     .outage_len_us = 1000,
+				     .outage_period_us = 10000 };
+
+	CHECK(r3d_link_check(&c) == R3D_LINK_TRACE_ALWAYS_OUT, "check %d",
+	      (int)r3d_link_check(&c));
+	errno = 0;
+	CHECK(!r3d_link_create(&c, 1500, 1, T0) && errno == EINVAL, "created");
+	/* one more microsecond of period and the opportunities drift out */
+	c.outage_period_us = 10001;
+	CHECK(r3d_link_check(&c) == R3D_LINK_OK, "10001 us period refused");
+}
+
+/* Opportunities every 1 ms, outage 998 us every 999 us: opportunity k is
+ * at offset k mod 999 into the pattern, outside only when k = 998
+ * (mod 999): the first two are at 998 ms and 1997 ms, found by solving,
+ * not by stepping over 998 outages. */
+static void test_trace_resonating_with_outage(void)
+{
+	uint64_t tr[] = { 1 };
+	struct r3d_link_config c = { .trace_ms = tr, .trace_len = 1,
+				     .outage_len_us = 998,
+				     .outage_period_us = 999 };
+	struct r3d_link *l = mk(&c);
+	uint64_t ex[2];
+
+	put(l, 1482, T0);
+	put(l, 1482, T0);
+	CHECK(drain(l, T0, ex, 2) == 2, "count");
+	CHECK(ex[0] == T0 + 998000 && ex[1] == T0 + 1997000, "exits %llu %llu",
+	      (unsigned long long)(ex[0] - T0), (unsigned long long)(ex[1] - T0));
+	r3d_link_destroy(l);
+
+	/* a 10^12 us trace period against a 1000001 us outage period with 1 us
+	 * between outages: opportunity k is out when 10^12 k = 1000000
+	 * (mod 1000001), and 10^12 = 1 (mod 1000001): first at k = 10^6,
+	 * 10^18 us on; stepping would take 10^12 outages */
+	uint64_t tr2[] = { 1000000000 };
+	struct r3d_link_config c2 = { .trace_ms = tr2, .trace_len = 1,
+				      .outage_len_us = 1000000,
+				      .outage_period_us = 1000001 };
+	l = mk(&c2);
+	put(l, 1482, T0);
+	CHECK(drain(l, T0, ex, 1) == 1 && ex[0] == T0 + 1000000000000000000ull,
+	      "far exit %llu", (unsigned long long)(ex[0] - T0));
+	r3d_link_destroy(l);
+}
+
+/* Random small traces and periodic outages: the exit of one packet is
+ * the first opportunity outside an outage, found by brute force. */
+static void test_trace_outage_matches_brute_force(void)
+{
+	uint64_t seed = 17;
+	int refused = 0, far = 0;
+
+	for (int it = 0; it < 3000; it++) {
+		uint64_t tr[3];
+		size_t n = 1 + lcg(&seed) % 3;
+		for (size_t i = 0; i < n; i++)
+			tr[i] = 1 + lcg(&seed) % 20;
+		for (size_t i = 1; i < n; i++)
+			if (tr[i] < tr[i - 1])
+				tr[i] = tr[i - 1];
+		struct r3d_link_config c = { .trace_ms = tr, .trace_len = n };
+		c.outage_period_us = 2 + lcg(&seed) % 30000;
+		c.outage_len_us = 1 + lcg(&seed) % (c.outage_period_us - 1);
+		c.outage_start_us = lcg(&seed) % 20000;
+		uint64_t at = lcg(&seed) % 50000, want = R3D_LINK_NEVER;
+		uint64_t p = tr[n - 1] * 1000;
+		/* opportunities from `at` on; one joint period of both
+		 * patterns holds at most 3 * 30000 of them */
+		for (uint64_t k = 0; k < 200000 + 3 * (at / p + 1); k++) {
+			uint64_t t = k / n * p + tr[k % n] * 1000;
+			if (t >= at && !ref_in_outage(&c, t)) {
+				want = t;
+				break;
+			}
+		}
+		struct r3d_link *l = r3d_link_create(&c, 1500, 1, T0);
+		if (!l) {
+			/* refused: nothing after the outage began gets out */
+			uint64_t late = R3D_LINK_NEVER;
+			for (uint64_t k = 0; k < 200000; k++) {
+				uint64_t t = k / n * p + tr[k % n] * 1000;
+				if (t >= c.outage_start_us && !ref_in_outage(&c, t)) {
+					late = t;
+					break;
+				}
+			}
+			CHECK(late == R3D_LINK_NEVER, "refused, yet %llu is out",
+			      (unsigned long long)late);
+			refused++;
+			continue;
+		}
+		uint64_t ex[1] = { 0 };
+		put(l, 1482, T0 + at);
+		size_t got = drain(l, T0 + at, ex, 1);
+		CHECK(want == R3D_LINK_NEVER ? got == 0 : got == 1 && ex[0] == T0 + want,
+		      "trace %llu,%llu,%llu outage %llu+%llu@%llu at %llu: want %llu, "
+		      "got %zu at %llu", (unsigned long long)tr[0],
+		      (unsigned long long)(n > 1 ? tr[1] : 0),
+		      (unsigned long long)(n > 2 ? tr[2] : 0),
+		      (unsigned long long)c.outage_start_us,
+		      (unsigned long long)c.outage_len_us,
+		      (unsigned long long)c.outage_period_us,
+		      (unsigned long long)at, (unsigned long long)want, got,
+		      (unsigned long long)(ex[0] - T0));
+		far += want != R3D_LINK_NEVER && want > at + 40 * c.outage_period_us;
+		r3d_link_destroy(l);
+	}
+	CHECK(refused > 0 && far > 0, "cases not covered: %d refused, %d far",
+	      refused, far);
+}
+
+/* Random schedules and outages, periodic or not, and a slow rate: the
+ * end of serialisation is where the capacity, summed microsecond by
+ * microsecond, reaches the packet's bits (a period that the packet
+ * outlasts is skipped by the link, not walked). */
+static void test_pacing_matches_brute_force(void)
+{
+	uint64_t seed = 5;
+	int skipped = 0;
+
+	for (int it = 0; it < 400; it++) {
+		struct r3d_rate_step st[4];
+		size_t n = 1 + lcg(&seed) % 4;
+		struct r3d_link_config c = { .overhead_bytes = 0 };
+		uint64_t at = 0;
+		for (size_t i = 0; i < n; i++) {
+			st[i].at_us = at;
+			st[i].rate_bps = lcg(&seed) % 3 ? 100000 + lcg(&seed) % 2000000 : 0;
+			at += 1 + lcg(&seed) % 300;
+		}
+		if (lcg(&seed) % 4) {
+			c.schedule = st;
+			c.schedule_len = n;
+			if (lcg(&seed) % 3)
+				c.schedule_period_us = at + lcg(&seed) % 100;
+		} else {
+			c.rate_bps = 100000 + lcg(&seed) % 2000000;
+		}
+		if (lcg(&seed) % 4) {
+			c.outage_start_us = lcg(&seed) % 3000;
+			c.outage_len_us = 1 + lcg(&seed) % 400;
+			if (lcg(&seed) % 3)
+				c.outage_period_us = c.outage_len_us + 1 + lcg(&seed) % 400;
+		}
+		struct r3d_link *l = r3d_link_create(&c, 1500, 1, T0);
+		if (!l)
+			continue; /* periods too far apart, or never out */
+		uint64_t start = lcg(&seed) % 5000, bytes = 200 + lcg(&seed) % 1300;
+		uint64_t left = bytes * 8 * 1000000, want = R3D_LINK_NEVER;
+		for (uint64_t u = start; u < start + 20000000; u++) {
+			uint64_t r = ref_rate(&c, u);
+			if (r >= left) {
+				want = u + 1;
+				break;
+			}
+			left -= r;
+		}
+		put(l, bytes, T0 + start);
+		uint64_t ex[1] = { 0 };
+		size_t got = drain(l, T0 + start, ex, 1);
+		if (want == R3D_LINK_NEVER) {
+			CHECK(got == 0 || ex[0] - T0 >= start + 20000000,
+			      "case %d: want none by 20 s, got %llu", it,
+			      (unsigned long long)(ex[0] - T0));
+		} else {
+			CHECK(got == 1 && ex[0] == T0 + want, "case %d: want %llu got %llu",
+			      it, (unsigned long long)want,
+			      (unsigned long long)(ex[0] - T0));
+		}
+		skipped += want != R3D_LINK_NEVER && want - start > 5000;
+		r3d_link_destroy(l);
+	}
+	CHECK(skipped > 20, "only %d cases outlast a period", skipped);
+
+	/* 1 bit/s and 2 bit/s alternating each microsecond: 8000 bits take
+	 * 2666666666 periods of 2 us (3 bit-us/s each) and 2 us more */
+	struct r3d_rate_step slow[] = { { 0, 1 }, { 1, 2 } };
+	struct r3d_link_config cs = { .schedule = slow, .schedule_len = 2,
+				      .schedule_period_us = 2 };
+	struct r3d_link *l = mk(&cs);
+	uint64_t ex[1];
+	put(l, 1000, T0);
+	CHECK(drain(l, T0, ex, 1) == 1 && ex[0] == T0 + 5333333334ull,
+	      "slow exit %llu", (unsigned long long)(ex[0] - T0));
+	r3d_link_destroy(l);
+
+	/* the same with an outage of 1 us every 3 us from 1 us: joint period
+	 * 6 us; and a stalled 0 bit/s link in a periodic outage never ends */
+	struct r3d_link_config co = cs;
+	co.outage_start_us = 1;
+	co.outage_len_us = 1;
+	co.outage_period_us = 3;
+	l = mk(&co);
+	put(l, 1000, T0);
+	CHECK(drain(l, T0, ex, 1) == 1, "slow with outage");
+	r3d_link_destroy(l);
+	struct r3d_rate_step stall[] = { { 0, 1000000 }, { 1000, 0 } };
+	struct r3d_link_config cz = { .schedule = stall, .schedule_len = 2,
+				      .outage_start_us = 2000,
+				      .outage_len_us = 1, .outage_period_us = 2 };
+	l = mk(&cz);
+	put(l, 1000, T0 + 1500);
+	CHECK(drain(l, T0 + 1500, ex, 1) == 0, "stalled link delivered");
+	r3d_link_destroy(l);
+}
+
+static void test_schedule_outage_conflicts_refused(void)
+{
+	/* above 0 only from 1 ms to 2 ms of every 10 ms, the outage covers
+	 * exactly that */
+	struct r3d_rate_step st[] = { { 0, 0 }, { 1000, 1000000 }, { 2000, 0 } };
+	struct r3d_link_config c = { .schedule = st, .schedule_len = 3,
+				     .schedule_period_us = 10000,
+				     .outage_start_us = 1000,
+				     .outage_len_us = 1000,
+				     .outage_period_us = 10000 };
+
+	CHECK(r3d_link_check(&c) == R3D_LINK_SCHEDULE_ALWAYS_OUT, "always out");
+	/* 10 ms against 10.001 ms: they line up every 100 s, 10^4 periods */
+	c.outage_period_us = 10001;
+	CHECK(r3d_link_check(&c) == R3D_LINK_PERIODS_APART, "periods apart");
+	/* every 20 ms: the second 1 ms of each 20 gets through */
+	c.outage_period_us = 20000;
+	CHECK(r3d_link_check(&c) == R3D_LINK_OK, "20 ms");
+	/* every 5 ms: covers it again */
+	c.outage_period_us = 5000;
+	CHECK(r3d_link_check(&c) == R3D_LINK_SCHEDULE_ALWAYS_OUT, "5 ms");
+	c.outage_start_us = 1500;
+	CHECK(r3d_link_check(&c) == R3D_LINK_OK, "half covered");
+	c.outage_len_us = 20000;
+	CHECK(r3d_link_check(&c) == R3D_LINK_OUTAGE_PERIOD, "length = period");
+}
+
+static void test_out_of_range_values_refused(void)
+{
+	uint64_t tr[] = { 2305843009213693952ull }; /* * 1000 wraps to 0 */
+	struct r3d_link_config c1 = { .trace_ms = tr, .trace_len = 1 };
+	struct r3d_link_config c2 = { .delay_us = R3D_LINK_MAX_TIME_US + 1 };
+	struct r3d_link_config c3 = { .rate_bps = R3D_LINK_MAX_RATE_BPS + 1 };
+	struct r3d_link_config c4 = { .loss = NAN };
+
+	CHECK(r3d_link_check(&c1) == R3D_LINK_BAD_VALUE, "trace overflow");
+	CHECK(r3d_link_check(&c2) == R3D_LINK_BAD_VALUE, "delay");
+	CHECK(r3d_link_check(&c3) == R3D_LINK_BAD_VALUE, "rate");
+	CHECK(r3d_link_check(&c4) == R3D_LINK_BAD_VALUE, "NaN loss");
+	/* the largest values still work */
+	tr[0] = R3D_LINK_MAX_TIME_US / 1000;
+	struct r3d_link_config c5 = { .trace_ms = tr, .trace_len = 1,
+				      .delay_us = R3D_LINK_MAX_TIME_US };
+	struct r3d_link *l = mk(&c5);
+	uint64_t ex[1];
+	put(l, 100, T0);
+	CHECK(drain(l, T0, ex, 1) == 1 &&
+	      ex[0] == T0 + 2 * R3D_LINK_MAX_TIME_US, "largest");
+	r3d_link_destroy(l);
+}
+
 int main(void)
 {
 	test_delay_only_is_exact();
@@ -405,6 +702,12 @@ int main(void)
 	test_early_dequeue_keeps_schedule();
 	test_busy_until_late_entry_same_schedule();
 	test_invalid_config_rejected();
+	test_trace_always_in_outage_refused();
+	test_trace_resonating_with_outage();
+	test_trace_outage_matches_brute_force();
+	test_pacing_matches_brute_force();
+	test_schedule_outage_conflicts_refused();
+	test_out_of_range_values_refused();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
 	else
