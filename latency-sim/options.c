@@ -7,6 +7,7 @@
  */
 #include "options.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -20,6 +21,7 @@
 #define DEFAULT_MTU 1500
 #define DEFAULT_COALESCE_US 200
 #define MAX_COALESCE_US 1000
+#define MAX_QUEUE_BYTES (1ull << 40)
 
 static bool fail(char *err, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -34,15 +36,25 @@ static bool fail(char *err, size_t len, const char *fmt, ...)
 	return false;
 }
 
-/* A decimal number followed by a unit; *unit points at the unit. */
-static bool parse_number(const char *s, double *v, const char **unit)
+/* A plain decimal number (digits, a fraction, an exponent: no sign,
+ * space, hex, inf or nan) followed by a unit; *unit points at the unit.
+ * Returns false with a message in err. */
+static bool parse_number(const char *s, const char *what, double *v,
+			 const char **unit, char *err, size_t len)
 {
 	char *end;
 
+	if (s[0] == '-')
+		return fail(err, len, "negative %s '%s'", what, s);
+	if (!isdigit((unsigned char)s[0]) &&
+	    !(s[0] == '.' && isdigit((unsigned char)s[1])))
+		return fail(err, len, "%s '%s' is not a number", what, s);
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		return fail(err, len, "%s '%s' is not a decimal number", what, s);
 	errno = 0;
 	*v = strtod(s, &end);
-	if (end == s || errno || !isfinite(*v))
-		return false;
+	if (errno || !isfinite(*v))
+		return fail(err, len, "%s '%s' is out of range", what, s);
 	*unit = end;
 	return true;
 }
@@ -56,13 +68,11 @@ static bool parse_with_units(const char *s, const char *what,
 			     const struct unit *units, const char *unit_list,
 			     double *out, char *err, size_t len)
 {
-	double v;
-	const char *unit;
+	double v = 0;
+	const char *unit = "";
 
-	if (!parse_number(s, &v, &unit))
-		return fail(err, len, "%s '%s' is not a number", what, s);
-	if (v < 0)
-		return fail(err, len, "negative %s '%s'", what, s);
+	if (!parse_number(s, what, &v, &unit, err, len))
+		return false;
 	if (!*unit)
 		return fail(err, len, "%s '%s' has no unit (use %s)", what, s,
 			    unit_list);
@@ -76,6 +86,21 @@ static bool parse_with_units(const char *s, const char *what,
 		    what, s, unit_list);
 }
 
+/* Digits only (and a 0x prefix when base is 0), at most max. */
+static bool parse_uint(const char *s, int base, uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	if (!isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	unsigned long long n = strtoull(s, &end, base);
+	if (*end || errno || n > max)
+		return false;
+	*out = n;
+	return true;
+}
+
 bool r3d_ls_parse_time(const char *s, uint64_t *us, char *err, size_t len)
 {
 	static const struct unit units[] = {
@@ -85,6 +110,9 @@ bool r3d_ls_parse_time(const char *s, uint64_t *us, char *err, size_t len)
 
 	if (!parse_with_units(s, "time", units, "us, ms or s", &v, err, len))
 		return false;
+	if (v > (double)R3D_LINK_MAX_TIME_US)
+		return fail(err, len, "time '%s' is too large (at most %llus)", s,
+			    R3D_LINK_MAX_TIME_US / 1000000);
 	*us = (uint64_t)llround(v);
 	return true;
 }
@@ -100,7 +128,13 @@ bool r3d_ls_parse_rate(const char *s, uint64_t *bps, char *err, size_t len)
 	if (!parse_with_units(s, "rate", units, "bit, kbit, mbit or gbit",
 			      &v, err, len))
 		return false;
+	if (v > (double)R3D_LINK_MAX_RATE_BPS)
+		return fail(err, len, "rate '%s' is too large (at most %llugbit)",
+			    s, R3D_LINK_MAX_RATE_BPS / 1000000000);
 	*bps = (uint64_t)llround(v);
+	/* 0 means unlimited (or stalled in a schedule): only when written */
+	if (*bps == 0 && v > 0)
+		return fail(err, len, "rate '%s' is below 1 bit/s", s);
 	return true;
 }
 
@@ -141,18 +175,30 @@ static bool parse_queue(const char *s, struct r3d_link_config *c, char *err,
 			return false;
 		size_t tl = strlen(tok);
 		if (tl >= 3 && strcasecmp(tok + tl - 3, "pkt") == 0) {
-			if (v > -1 || v < -(double)UINT32_MAX)
+			if (v > -1)
 				return fail(err, len,
 					    "queue '%s' must hold at least one packet",
 					    tok);
+			if (v < -(double)UINT32_MAX || v != floor(v))
+				return fail(err, len, "queue '%s' is not a whole "
+					    "number of packets up to %u", tok,
+					    UINT32_MAX);
 			c->queue_packets = (uint32_t)-v;
 		} else {
+			/* 0 would mean no limit: the queue holds one MTU at least */
+			if (v < 1)
+				return fail(err, len, "queue '%s' cannot hold a "
+					    "packet (at least one MTU)", tok);
+			if (v > (double)MAX_QUEUE_BYTES)
+				return fail(err, len, "queue '%s' is too large (at "
+					    "most %llumb)", tok,
+					    MAX_QUEUE_BYTES / 1048576);
 			c->queue_bytes = (uint64_t)v;
 		}
 		any = true;
 	}
 	if (!any)
-		return fail(err, len, "empty queue size");
+		return fail(err, len, "empty queue size '%s'", s);
 	return true;
 }
 
@@ -174,7 +220,7 @@ static bool parse_schedule(const char *s, struct r3d_ls_options *o, int dir,
 		if (!r3d_ls_parse_time(at, &c->schedule_period_us, err, len))
 			goto out;
 		if (!c->schedule_period_us) {
-			fail(err, len, "rate schedule period must be over 0s");
+			fail(err, len, "rate schedule period '%s' must be over 0s", at);
 			goto out;
 		}
 	}
@@ -200,22 +246,24 @@ static bool parse_schedule(const char *s, struct r3d_ls_options *o, int dir,
 		    !r3d_ls_parse_rate(colon + 1, &st->rate_bps, err, len))
 			goto out;
 		if (n == 0 && st->at_us != 0) {
-			fail(err, len, "rate schedule must start at 0s");
+			fail(err, len, "rate schedule '%s' must start at 0s", s);
 			goto out;
 		}
 		if (n > 0 && st->at_us <= st[-1].at_us) {
-			fail(err, len, "rate schedule times must increase");
+			fail(err, len, "rate schedule '%s': times must increase (%s)",
+			     s, tok);
 			goto out;
 		}
 		n++;
 	}
 	if (n == 0) {
-		fail(err, len, "empty rate schedule");
+		fail(err, len, "empty rate schedule '%s'", s);
 		goto out;
 	}
 	if (c->schedule_period_us &&
 	    c->schedule_period_us <= o->schedule[dir][n - 1].at_us) {
-		fail(err, len, "rate schedule period must be after its last step");
+		fail(err, len, "rate schedule '%s': the period must be after its "
+		     "last step", s);
 		goto out;
 	}
 	c->schedule = o->schedule[dir];
@@ -226,43 +274,61 @@ out:
 	return ok;
 }
 
-/* Mahimahi: one integer per line, the ms of a 1500-byte opportunity */
+/* Mahimahi: one integer per line, the ms of a 1500-byte opportunity
+ * (blank lines and lines starting with # are skipped). Lines of any
+ * length; errors name the file and line. */
 static bool parse_trace(const char *path, struct r3d_ls_options *o, int dir,
 			char *err, size_t len)
 {
+	const uint64_t max_ms = R3D_LINK_MAX_TIME_US / 1000;
 	struct r3d_link_config *c = &o->link[dir];
-	FILE *f = fopen(path, "r");
-	size_t n = 0, cap = 0, line = 0;
+	FILE *f = fopen(path, "re");
+	size_t n = 0, cap = 0, line = 0, buf_len = 0;
 	uint64_t *v = NULL;
-	char buf[64];
+	char *buf = NULL;
+	ssize_t got;
 
 	if (!f)
 		return fail(err, len, "cannot open trace '%s': %s", path,
 			    strerror(errno));
-	while (fgets(buf, sizeof(buf), f)) {
-		char *end;
+	while ((got = getline(&buf, &buf_len, f)) >= 0) {
+		size_t l = (size_t)got;
+		uint64_t ms;
 		line++;
-		if (buf[0] == '\n' || buf[0] == '#')
+		while (l && (buf[l - 1] == '\n' || buf[l - 1] == '\r'))
+			buf[--l] = '\0';
+		if (l == 0 || buf[0] == '#')
 			continue;
-		unsigned long long ms = strtoull(buf, &end, 10);
-		if (end == buf || (*end && *end != '\n' && *end != '\r') ||
-		    (n && ms < v[n - 1])) {
-			fail(err, len, "trace '%s' line %zu: expected a time in ms not "
-			     "before the previous one", path, line);
+		if (strlen(buf) != l || !parse_uint(buf, 10, max_ms, &ms)) {
+			fail(err, len, "%s:%zu: '%.24s%s' is not a whole number of "
+			     "ms from 0 to %llu", path, line, buf,
+			     l > 24 ? "..." : "", (unsigned long long)max_ms);
+			goto err;
+		}
+		if (n && ms < v[n - 1]) {
+			fail(err, len, "%s:%zu: %llu ms is before the previous "
+			     "line's %llu ms", path, line, (unsigned long long)ms,
+			     (unsigned long long)v[n - 1]);
 			goto err;
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
-			uint64_t *nv = realloc(v, cap * sizeof(*v));
+			uint64_t *nv = cap < SIZE_MAX / 2 / sizeof(*v) ?
+				realloc(v, cap * sizeof(*v)) : NULL;
 			if (!nv) {
-				fail(err, len, "out of memory");
+				fail(err, len, "%s:%zu: out of memory", path, line);
 				goto err;
 			}
 			v = nv;
 		}
 		v[n++] = ms;
 	}
+	if (ferror(f)) {
+		fail(err, len, "%s:%zu: %s", path, line + 1, strerror(errno));
+		goto err;
+	}
 	fclose(f);
+	free(buf);
 	if (n == 0 || v[n - 1] == 0) {
 		free(v);
 		return fail(err, len, "trace '%s' has no opportunity after 0 ms",
@@ -275,6 +341,7 @@ static bool parse_trace(const char *path, struct r3d_ls_options *o, int dir,
 	return true;
 err:
 	fclose(f);
+	free(buf);
 	free(v);
 	return false;
 }
@@ -301,7 +368,8 @@ static bool parse_outage(const char *s, struct r3d_link_config *c, char *err,
 	    (at && !r3d_ls_parse_time(at, &c->outage_period_us, err, len)))
 		return false;
 	if (at && c->outage_period_us <= c->outage_len_us)
-		return fail(err, len, "outage period must be longer than the outage");
+		return fail(err, len, "outage '%s': the period (%s) must be longer "
+			    "than the outage (%s)", s, at, plus);
 	return true;
 }
 
@@ -319,14 +387,15 @@ static bool parse_ge(const char *s, struct r3d_link_config *c, char *err,
 	for (char *save, *tok = strtok_r(buf, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
 		if (n == 4)
-			return fail(err, len, "--ge-loss takes at most 4 values");
+			return fail(err, len, "'%s' has more than 4 values", s);
 		if (!r3d_ls_parse_percent(tok, &v[n++], err, len))
 			return false;
 	}
 	if (n < 2)
-		return fail(err, len, "--ge-loss needs P,R (e.g. 1%%,25%%)");
+		return fail(err, len, "'%s' is not P,R[,BAD[,GOOD]] (e.g. 1%%,25%%)",
+			    s);
 	if (v[0] <= 0)
-		return fail(err, len, "--ge-loss P must be over 0%%");
+		return fail(err, len, "P of '%s' must be over 0%%", s);
 	c->ge_p = v[0];
 	c->ge_r = v[1];
 	c->ge_bad_loss = v[2];
@@ -381,7 +450,6 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		  const char *name, const char *v, char *err, size_t len)
 {
 	struct r3d_link_config *c = &o->link[dir];
-	char *end;
 
 	switch (id) {
 	case OPT_DELAY:
@@ -405,11 +473,9 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		c->trace_len = 0;
 		return r3d_ls_parse_rate(v, &c->rate_bps, err, len);
 	case OPT_OVERHEAD: {
-		errno = 0;
-		unsigned long n = strtoul(v, &end, 10);
-		if (end == v || *end || errno || n > 1000 || v[0] == '-')
-			return fail(err, len, "--%s: '%s' is not a byte count "
-				    "(0..1000)", name, v);
+		uint64_t n;
+		if (!parse_uint(v, 10, 1000, &n))
+			return fail(err, len, "'%s' is not a byte count (0..1000)", v);
 		c->overhead_bytes = (uint32_t)n;
 		return true;
 	}
@@ -421,11 +487,14 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		return parse_ge(v, c, err, len);
 	case OPT_SCHEDULE:
 		c->trace_len = 0;
+		o->schedule_arg[dir] = v;
 		return parse_schedule(v, o, dir, err, len);
 	case OPT_TRACE:
 		c->schedule_len = 0;
+		o->trace_arg[dir] = v;
 		return parse_trace(v, o, dir, err, len);
 	case OPT_OUTAGE:
+		o->outage_arg[dir] = v;
 		return parse_outage(v, c, err, len);
 	case OPT_PCAP:
 		if (strcmp(name, "pcap") == 0)
@@ -434,19 +503,17 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 			o->pcap_dir[dir] = v;
 		return true;
 	case OPT_MTU: {
-		errno = 0;
-		unsigned long n = strtoul(v, &end, 10);
-		if (end == v || *end || errno || n < 576 || n > 9000 || v[0] == '-')
-			return fail(err, len, "--mtu: '%s' is not a byte count in "
+		uint64_t n;
+		if (!parse_uint(v, 10, 9000, &n) || n < 576)
+			return fail(err, len, "'%s' is not a byte count in "
 				    "576..9000", v);
 		o->mtu = (uint32_t)n;
 		return true;
 	}
 	case OPT_SEED:
-		errno = 0;
-		o->seed = strtoull(v, &end, 0);
-		if (end == v || *end || errno)
-			return fail(err, len, "--seed: '%s' is not a number", v);
+		if (!parse_uint(v, 0, UINT64_MAX, &o->seed))
+			return fail(err, len, "'%s' is not a number from 0 to %llu "
+				    "(or 0x...)", v, (unsigned long long)UINT64_MAX);
 		return true;
 	case OPT_NETNS_A:
 		o->netns_a = v;
@@ -483,6 +550,43 @@ static bool apply(struct r3d_ls_options *o, enum opt_id id, int dir,
 		return true;
 	}
 	return fail(err, len, "internal: unhandled option --%s", name);
+}
+
+/* What the options of one direction cannot do together (each value was
+ * checked on its own already): true with a message. */
+static bool link_conflict(const struct r3d_ls_options *o, int d, char *err,
+			  size_t len)
+{
+	const char *outage = o->outage_arg[d] ? o->outage_arg[d] : "";
+	const char *sched = o->schedule_arg[d] ? o->schedule_arg[d] : "";
+
+	switch (r3d_link_check(&o->link[d])) {
+	case R3D_LINK_OK:
+		return false;
+	case R3D_LINK_TRACE_ALWAYS_OUT:
+		fail(err, len, "--outage %s covers every delivery opportunity of "
+		     "--trace %s once it has begun: the link would never deliver",
+		     outage, o->trace_arg[d] ? o->trace_arg[d] : "");
+		return true;
+	case R3D_LINK_SCHEDULE_ALWAYS_OUT:
+		fail(err, len, "--outage %s covers every moment --rate-schedule %s "
+		     "is above 0: the link would never deliver", outage, sched);
+		return true;
+	case R3D_LINK_PERIODS_APART:
+		fail(err, len, "the periods of --rate-schedule %s and --outage %s "
+		     "line up only after more than %d steps: make one a multiple "
+		     "of the other", sched, outage, R3D_LINK_MAX_JOINT_STEPS);
+		return true;
+	case R3D_LINK_NO_MEMORY:
+		fail(err, len, "out of memory");
+		return true;
+	case R3D_LINK_BAD_VALUE:
+	case R3D_LINK_OUTAGE_PERIOD:
+		break;
+	}
+	fail(err, len, "internal: the %s link's configuration is refused",
+	     d == R3D_LS_UP ? "up" : "down");
+	return true;
 }
 
 bool r3d_ls_options_parse(struct r3d_ls_options *o, int argc, char **argv,
@@ -564,6 +668,20 @@ bool r3d_ls_options_parse(struct r3d_ls_options *o, int argc, char **argv,
 				    "%u-byte packet (the MTU)",
 				    d == R3D_LS_UP ? "up" : "down",
 				    (unsigned long long)c->queue_bytes, o->mtu);
+	}
+	for (int d = 0; d < 2; d++) {
+		if (!link_conflict(o, d, err, len))
+			continue;
+		/* the same options for both directions: one message for both */
+		char other[200];
+		if (d == R3D_LS_UP && link_conflict(o, R3D_LS_DOWN, other,
+						    sizeof(other)) &&
+		    strcmp(err, other) == 0)
+			return false;
+		size_t l = strlen(err);
+		snprintf(err + l, len - l, " (%s direction)",
+			 d == R3D_LS_UP ? "up" : "down");
+		return false;
 	}
 	if (!o->command && !(o->netns_a && o->netns_b))
 		return fail(err, len, "missing command: latency-sim [OPTIONS] -- "

@@ -28,6 +28,8 @@ struct r3d_ls_options {
 	struct r3d_link_config link[2];
 	struct r3d_rate_step *schedule[2];
 	uint64_t *trace[2];
+	/* the values of --trace, --outage and --rate-schedule, for messages */
+	const char *trace_arg[2], *outage_arg[2], *schedule_arg[2];
 
 	uint32_t mtu;
 	uint64_t seed;
