@@ -3,6 +3,7 @@
  *
  *   remote3d-client spice://HOST:PORT [--duration S | --frames N] [--json FILE]
  *                   [--csv FILE] [--dump-png DIR] [--keys N --key-interval MS]
+ *                   [--password-file FILE] [--ca-file FILE]
  *
  * It connects with spice-client-glib, asks for H.264, lets spice-gtk decode
  * the stream with GStreamer exactly as remote-viewer would, and reads the
@@ -13,7 +14,9 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +24,11 @@
 #include <time.h>
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <spice-client.h>
 
+#include "cli-number.h"
 #include "decoder-watch.h"
 #include "key-probe.h"
 #include "png-io.h"
@@ -32,6 +37,8 @@
 
 #define PROG "remote3d-client"
 #define TICK_MS 20
+/* seconds, for --duration and --timeout: 1e6 s (11.6 days) in µs fits anywhere */
+#define MAX_SECONDS 1000000.0
 
 struct options {
 	double duration_s;
@@ -41,6 +48,8 @@ struct options {
 	int dump_max;
 	int keys, key_interval_ms;
 	char *codec;
+	char *password;     /* from --password-file */
+	char *ca_file;      /* CA certificates for TLS (spice-gtk's "ca-file") */
 };
 
 struct client {
@@ -210,9 +219,20 @@ static void prefer_codec(struct client *c)
 
 /* ---- channel events, connection errors ---- */
 
-static char *reason_of(SpiceChannel *ch, SpiceChannelEvent event)
+static char *reason_of(struct client *c, SpiceChannel *ch, SpiceChannelEvent event)
 {
 	const GError *e = spice_channel_get_error(ch);
+
+	if (event == SPICE_CHANNEL_ERROR_AUTH)
+		return g_strdup(c->opt.password ? "authentication failed: wrong password"
+				: "authentication failed: the server requires a password "
+				  "(--password-file FILE)");
+	if (event == SPICE_CHANNEL_ERROR_TLS && !e)
+		return c->opt.ca_file
+			? g_strdup_printf("TLS error: the server's certificate does not verify against "
+					  "--ca-file %s (or does not name this host)", c->opt.ca_file)
+			: g_strdup("TLS error: the server's certificate is not signed by a CA this "
+				   "system trusts (--ca-file FILE names one)");
 	if (e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED))
 		return g_strdup("connection refused");
 	if (e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
@@ -246,7 +266,7 @@ static void on_channel_event(SpiceChannel *ch, SpiceChannelEvent event, gpointer
 		return;
 	if (ch != c->main_ch && ch != c->display)
 		return; /* other channels are not needed to measure */
-	char *reason = reason_of(ch, event);
+	char *reason = reason_of(c, ch, event);
 	if (!c->opened)
 		fail(c, 1, g_strdup_printf("cannot connect to %s: %s", c->uri, reason));
 	else
@@ -346,27 +366,94 @@ static gboolean on_signal(gpointer data)
 
 /* ---- main ---- */
 
+/* Every refusal: one line naming the option. */
+static bool refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool refuse(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return false;
+}
+
+static bool number_option(const char *opt, const char *arg, long min, long max, int *out)
+{
+	long v;
+
+	if (!arg)
+		return true; /* not given: the default stays */
+	if (!r3d_cli_parse_long(arg, min, max, &v))
+		return refuse("bad %s '%s': expected a whole number, %ld..%ld", opt, arg, min, max);
+	*out = (int)v;
+	return true;
+}
+
+static bool seconds_option(const char *opt, const char *arg, double min, double *out)
+{
+	if (!arg)
+		return true;
+	if (!r3d_cli_parse_double(arg, min, MAX_SECONDS, out) || (min == 0 && *out <= 0))
+		return refuse("bad %s '%s': expected seconds, more than 0 and at most %.0f", opt, arg,
+			      MAX_SECONDS);
+	return true;
+}
+
+/* The SPICE password: the first line of the file, without its line end. */
+static bool read_password(const char *path, char **out)
+{
+	char *text = NULL;
+	gsize len = 0;
+	GError *err = NULL;
+
+	if (!g_file_get_contents(path, &text, &len, &err)) {
+		refuse("cannot read --password-file %s: %s", path, err->message);
+		g_error_free(err);
+		return false;
+	}
+	text[strcspn(text, "\r\n")] = '\0';
+	if (!*text) {
+		bool empty = len == 0;
+		g_free(text);
+		return refuse("bad --password-file %s: %s", path,
+			      empty ? "the file is empty (the password is its first line)"
+				    : "the first line is empty (it holds the password)");
+	}
+	*out = text;
+	return true;
+}
+
 static bool parse_options(int *argc, char ***argv, struct client *c)
 {
 	struct options *o = &c->opt;
 	GError *err = NULL;
+	char *duration = NULL, *frames = NULL, *timeout = NULL, *dump_max = NULL;
+	char *keys = NULL, *key_interval = NULL, *password_file = NULL;
 	GOptionEntry entries[] = {
-		{ "duration", 'd', 0, G_OPTION_ARG_DOUBLE, &o->duration_s,
+		{ "duration", 'd', 0, G_OPTION_ARG_STRING, &duration,
 		  "Measure for S seconds from the first frame (default 10)", "S" },
-		{ "frames", 'n', 0, G_OPTION_ARG_INT, &o->frames, "Stop after N frames", "N" },
-		{ "timeout", 't', 0, G_OPTION_ARG_DOUBLE, &o->timeout_s,
+		{ "frames", 'n', 0, G_OPTION_ARG_STRING, &frames, "Stop after N frames", "N" },
+		{ "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
 		  "Fail when no frame arrives for S seconds (default 10)", "S" },
 		{ "json", 0, 0, G_OPTION_ARG_FILENAME, &o->json, "Write the summary as JSON ('-': stdout)", "FILE" },
 		{ "csv", 0, 0, G_OPTION_ARG_FILENAME, &o->csv, "Write one line per displayed frame", "FILE" },
 		{ "dump-png", 0, 0, G_OPTION_ARG_FILENAME, &o->png_dir,
 		  "Write the first frame and then one per second as PNG", "DIR" },
-		{ "dump-max", 0, 0, G_OPTION_ARG_INT, &o->dump_max, "At most N PNG files (default 5)", "N" },
-		{ "keys", 'k', 0, G_OPTION_ARG_INT, &o->keys,
+		{ "dump-max", 0, 0, G_OPTION_ARG_STRING, &dump_max, "At most N PNG files (default 5)", "N" },
+		{ "keys", 'k', 0, G_OPTION_ARG_STRING, &keys,
 		  "Input-to-photon probe: send N key presses", "N" },
-		{ "key-interval", 0, 0, G_OPTION_ARG_INT, &o->key_interval_ms,
+		{ "key-interval", 0, 0, G_OPTION_ARG_STRING, &key_interval,
 		  "Time between key presses (default 500)", "MS" },
 		{ "codec", 0, 0, G_OPTION_ARG_STRING, &o->codec,
 		  "Preferred video codec to announce (default h264)", "h264|vp8|vp9|h265|mjpeg" },
+		{ "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+		  "The server's password: the first line of FILE", "FILE" },
+		{ "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o->ca_file,
+		  "CA certificates (PEM) to check a TLS server with "
+		  "(spice://HOST?tls-port=N; default: the system's)", "FILE" },
 		{ NULL },
 	};
 	GOptionContext *ctx = g_option_context_new("spice://HOST:PORT");
@@ -378,33 +465,53 @@ static bool parse_options(int *argc, char ***argv, struct client *c)
 	if (!ok) {
 		fprintf(stderr, PROG ": %s\n", err->message);
 		g_error_free(err);
-		return false;
+		goto out;
 	}
-	if (*argc != 2 || strncmp((*argv)[1], "spice://", 8) != 0) {
-		fprintf(stderr, PROG ": expected one spice://HOST:PORT argument (see --help)\n");
-		return false;
+	ok = false;
+	if (*argc != 2 || (strncmp((*argv)[1], "spice://", 8) != 0 &&
+			   strncmp((*argv)[1], "spice+tls://", 12) != 0)) {
+		refuse("expected one spice://HOST:PORT argument (see --help)");
+		goto out;
 	}
 	c->uri = (*argv)[1];
 	if (!o->codec)
 		o->codec = g_strdup("h264");
-	if (o->duration_s < 0 || o->frames < 0 || o->keys < 0 || o->dump_max < 0 ||
-	    (o->duration_s > 0 && o->frames > 0)) {
-		fprintf(stderr, PROG ": --duration and --frames take positive numbers, only one of them\n");
-		return false;
+	o->timeout_s = 10;
+	o->key_interval_ms = 500;
+	o->dump_max = 5;
+	if (!seconds_option("--duration", duration, 0, &o->duration_s) ||
+	    !number_option("--frames", frames, 1, INT_MAX, &o->frames) ||
+	    !seconds_option("--timeout", timeout, 0, &o->timeout_s) ||
+	    !number_option("--dump-max", dump_max, 1, 1000000, &o->dump_max) ||
+	    !number_option("--keys", keys, 0, 1000000, &o->keys) ||
+	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms))
+		goto out;
+	if (duration && frames) {
+		refuse("--duration and --frames: only one of them");
+		goto out;
 	}
 	if (o->duration_s == 0 && o->frames == 0 && o->keys == 0)
 		o->duration_s = 10;
-	if (o->timeout_s <= 0)
-		o->timeout_s = 10;
-	if (o->key_interval_ms <= 0)
-		o->key_interval_ms = 500;
-	if (o->dump_max == 0)
-		o->dump_max = 5;
-	if (o->png_dir && g_mkdir_with_parents(o->png_dir, 0755) != 0) {
-		fprintf(stderr, PROG ": cannot create %s: %s\n", o->png_dir, strerror(errno));
-		return false;
+	if (password_file && !read_password(password_file, &o->password))
+		goto out;
+	if (o->ca_file && g_access(o->ca_file, R_OK) != 0) {
+		refuse("cannot read --ca-file %s: %s", o->ca_file, strerror(errno));
+		goto out;
 	}
-	return true;
+	if (o->png_dir && g_mkdir_with_parents(o->png_dir, 0755) != 0) {
+		refuse("cannot create %s: %s", o->png_dir, strerror(errno));
+		goto out;
+	}
+	ok = true;
+out:
+	g_free(duration);
+	g_free(frames);
+	g_free(timeout);
+	g_free(dump_max);
+	g_free(keys);
+	g_free(key_interval);
+	g_free(password_file);
+	return ok;
 }
 
 /* Load the decoder's plugins before connecting. spice-gtk loads them when
@@ -458,6 +565,10 @@ int main(int argc, char **argv)
 	c.loop = g_main_loop_new(NULL, FALSE);
 	c.session = spice_session_new();
 	g_object_set(c.session, "uri", c.uri, "enable-audio", FALSE, NULL);
+	if (c.opt.password)
+		g_object_set(c.session, "password", c.opt.password, NULL);
+	if (c.opt.ca_file)
+		g_object_set(c.session, "ca-file", c.opt.ca_file, NULL);
 	g_signal_connect(c.session, "channel-new", G_CALLBACK(on_channel_new), &c);
 	g_signal_connect(c.session, "channel-destroy", G_CALLBACK(on_channel_destroy), &c);
 	g_unix_signal_add(SIGINT, on_signal, &c);
@@ -514,5 +625,9 @@ int main(int argc, char **argv)
 	g_array_free(c.recs, TRUE);
 	g_main_loop_unref(c.loop);
 	g_free(c.error);
+	if (c.opt.password) {
+		memset(c.opt.password, 0, strlen(c.opt.password));
+		g_free(c.opt.password);
+	}
 	return c.exit_code;
 }
