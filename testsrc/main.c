@@ -2,9 +2,14 @@
  * remote3d-testsrc — serves an animated, stamped GL scene as an H.264
  * stream through the patched spice-server.
  *
- *   remote3d-testsrc [--port N] [--addr A] [--size WxH] [--fps N]
+ *   remote3d-testsrc [--port N] [--addr A] [--password-file FILE]
+ *                    [--tls-port N --x509-dir DIR] [--size WxH] [--fps N]
  *                    [--encoder x264|openh264|va|auto|'<gst pipeline>']
- *                    [--bitrate KBPS] [--duration S] [--stats-json FILE]
+ *                    [--bitrate KBPS] [--rate-control on|off]
+ *                    [--min-bitrate KBPS] [--max-bitrate KBPS] [--duration S]
+ *                    [--stats-json FILE] [--stats-log FILE [--stats-interval S]]
+ *
+ * Options: options.c (every value is checked there, before anything starts).
  *
  * Threads: the main thread runs the GLib main loop (spice-server's core
  * interface, the render timer, libremote3d dispatch with the scene's GL
@@ -12,12 +17,10 @@
  * libremote3d's encoder thread hands access units to spice.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <glib-unix.h>
 #include <glib.h>
-#include <limits.h>
+#include <math.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,24 +32,11 @@
 #include "remote3d/log.h"
 #include "remote3d/stats.h"
 #include "remote3d/stream.h"
+#include "options.h"
 #include "scene.h"
 #include "spice-host.h"
 
 #define PROG "remote3d-testsrc"
-#define MIN_WIDTH (R3D_STAMP_WIDTH + 16 + R3D_SCENE_MARKER_SIZE)
-#define MIN_HEIGHT R3D_STAMP_HEIGHT
-#define MAX_SIZE 8192
-
-struct options {
-	const char *addr;
-	int port;
-	int width, height;
-	int fps;
-	const char *encoder;
-	unsigned bitrate_kbps;
-	double duration_s;
-	const char *stats_json;
-};
 
 struct app {
 	struct options opt;
@@ -64,141 +54,9 @@ struct app {
 	unsigned long key_presses, pointer_events, timer_overruns;
 	struct r3d_stats_window render_us;
 	uint64_t started_us;
+	FILE *stats_log;
+	bool stats_log_failed;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"usage: " PROG " [options]\n"
-		"  --port N          TCP port to serve SPICE on (default 5900)\n"
-		"  --addr A          address to listen on (default: all)\n"
-		"  --size WxH        picture size (default 1280x720; %dx%d..%dx%d, even)\n"
-		"  --fps N           frames rendered per second (default 60)\n"
-		"  --encoder E       x264|openh264|va|auto|'<gst pipeline>' (default x264)\n"
-		"  --bitrate KBPS    initial bitrate (default: chosen for the size)\n"
-		"  --duration S      stop after S seconds (default 0: run until SIGINT/SIGTERM)\n"
-		"  --stats-json FILE write timings and counters at exit\n",
-		MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
-}
-
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
-
-static bool parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-static void parse_size(const char *s, struct options *o)
-{
-	char *end;
-	long w, h;
-
-	errno = 0;
-	w = strtol(s, &end, 10);
-	if (errno || end == s || (*end != 'x' && *end != 'X'))
-		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", s);
-	s = end + 1;
-	h = strtol(s, &end, 10);
-	if (errno || end == s || *end)
-		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", s);
-	if (w < MIN_WIDTH || h < MIN_HEIGHT || w > MAX_SIZE || h > MAX_SIZE || (w | h) & 1) {
-		fprintf(stderr, PROG ": error: bad --size %ldx%ld: width and height must be even, "
-			"from %dx%d (the stamp and input marker) to %dx%d\n",
-			w, h, MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
-		exit(2);
-	}
-	o->width = (int)w;
-	o->height = (int)h;
-}
-
-static void parse_options(int argc, char **argv, struct options *o)
-{
-	static const struct option longopts[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "addr", required_argument, NULL, 'a' },
-		{ "size", required_argument, NULL, 's' },
-		{ "fps", required_argument, NULL, 'f' },
-		{ "encoder", required_argument, NULL, 'e' },
-		{ "bitrate", required_argument, NULL, 'b' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "stats-json", required_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	long v;
-	int c;
-
-	*o = (struct options){ .port = 5900, .width = 1280, .height = 720, .fps = 60,
-			       .encoder = "x264" };
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			if (!parse_long(optarg, 1, 65535, &v))
-				die_usage("bad --port '%s': expected 1..65535", optarg);
-			o->port = (int)v;
-			break;
-		case 'a':
-			o->addr = optarg;
-			break;
-		case 's':
-			parse_size(optarg, o);
-			break;
-		case 'f':
-			if (!parse_long(optarg, 1, 240, &v))
-				die_usage("bad --fps '%s': expected 1..240", optarg);
-			o->fps = (int)v;
-			break;
-		case 'e':
-			if (!*optarg)
-				die_usage("bad --encoder '%s': empty", optarg);
-			o->encoder = optarg;
-			break;
-		case 'b':
-			if (!parse_long(optarg, 1, 1000000, &v))
-				die_usage("bad --bitrate '%s': expected 1..1000000 kbit/s", optarg);
-			o->bitrate_kbps = (unsigned)v;
-			break;
-		case 'd': {
-			char *end;
-			errno = 0;
-			o->duration_s = strtod(optarg, &end);
-			if (errno || end == optarg || *end || o->duration_s < 0 || o->duration_s > 1e7)
-				die_usage("bad --duration '%s': expected seconds >= 0", optarg);
-			break;
-		}
-		case 'j':
-			o->stats_json = optarg;
-			break;
-		case 'h':
-			usage(stdout);
-			exit(0);
-		default:
-			die_usage("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
-}
 
 /* ---- libremote3d <-> spice glue ---- */
 
@@ -404,6 +262,47 @@ static bool write_stats(struct app *app, const char *path)
 	return fclose(f) == 0;
 }
 
+/* --stats-log: one JSON object per line, flushed at once (a benchmark
+ * reads the file after a SIGTERM or the end of --duration). */
+static void stats_log_line(struct app *app)
+{
+	struct r3d_stats st;
+	FILE *f = app->stats_log;
+
+	if (!f || app->stats_log_failed)
+		return;
+	r3d_stream_get_stats(app->stream, &st);
+	fprintf(f, "{\"t\":%.3f,\"encoded\":%llu,\"dropped\":%llu,\"bytes\":%llu,"
+		"\"queue_frames\":%u,\"queue_bytes\":%llu,\"bitrate_kbps\":%u,\"rate_control\":%s",
+		(r3d_time_us() - app->started_us) / 1e6, (unsigned long long)st.encoded,
+		(unsigned long long)st.dropped, (unsigned long long)st.bytes, st.queue_frames,
+		(unsigned long long)st.queue_bytes, st.bitrate_kbps,
+		st.rate_control ? "true" : "false");
+	if (st.rate_control) {
+		const struct r3d_rate_state *r = &st.rate;
+
+		fprintf(f, ",\"phase\":\"%s\",\"target_kbps\":%u,\"encoder_kbps\":%u,\"fps_cap\":%u,"
+			"\"sent_kbps\":%.1f,\"sent_fps\":%.2f,\"delivery_kbps\":%.1f,"
+			"\"srtt_ms\":%.3f,\"min_rtt_ms\":%.3f,\"queue_delay_ms\":%.3f,"
+			"\"socket_unsent_bytes\":%u",
+			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap,
+			r->sent_kbps, r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3,
+			r->min_rtt_us / 1e3, r->queue_delay_us / 1e3, r->socket_unsent_bytes);
+	}
+	fputs("}\n", f);
+	if (fflush(f) != 0 || ferror(f)) {
+		r3d_log(R3D_LOG_ERROR, "cannot write --stats-log %s: %s (no more lines)",
+			app->opt.stats_log, strerror(errno));
+		app->stats_log_failed = true;
+	}
+}
+
+static gboolean stats_log_tick(gpointer data)
+{
+	stats_log_line(data);
+	return G_SOURCE_CONTINUE;
+}
+
 /* ---- main ---- */
 
 static int fail(const char *what, char *error)
@@ -414,32 +313,61 @@ static int fail(const char *what, char *error)
 	return 1;
 }
 
+/* milliseconds for g_timeout_add (options.c bounds s to what a guint holds) */
+static guint ms_of(double s)
+{
+	guint ms = (guint)llround(s * 1000.0);
+
+	return ms ? ms : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static struct app app_storage; /* large; zero-initialised */
 	struct app *app = &app_storage;
+	struct r3d_spice_host_listen listen, tls_listen;
 	struct itimerspec its = { 0 };
 	char *error = NULL;
 	int rc = 1;
 
-	parse_options(argc, argv, &app->opt);
+	testsrc_options_parse(argc, argv, &app->opt);
 
 	/* checks that can fail come first, so that a bad input prints one line */
-	if (!r3d_spice_host_port_free(app->opt.addr, app->opt.port, &error))
-		return fail("cannot serve", error);
+	if (!r3d_spice_host_check_listen(app->opt.addr, app->opt.port, &listen, &error)) {
+		rc = fail("cannot serve", error);
+		goto out;
+	}
+	if (app->opt.tls_port &&
+	    !r3d_spice_host_check_listen(app->opt.addr, app->opt.tls_port, &tls_listen, &error)) {
+		rc = fail("cannot serve TLS", error);
+		goto out;
+	}
+	if (app->opt.stats_log) {
+		app->stats_log = fopen(app->opt.stats_log, "w");
+		if (!app->stats_log) {
+			fprintf(stderr, PROG ": error: cannot write --stats-log %s: %s\n",
+				app->opt.stats_log, strerror(errno));
+			goto out;
+		}
+	}
 
 	struct r3d_stream_config scfg = {
 		.width = app->opt.width,
 		.height = app->opt.height,
 		.encoder = app->opt.encoder,
 		.bitrate_kbps = app->opt.bitrate_kbps,
+		.rate_control = app->opt.rate_control,
+		.min_bitrate_kbps = app->opt.min_bitrate_kbps,
+		.max_bitrate_kbps = app->opt.max_bitrate_kbps,
 		.on_access_unit = stream_on_access_unit,
 		.wakeup = stream_wakeup,
 		.opaque = app,
 	};
 	app->stream = r3d_stream_create(&scfg, &error);
-	if (!app->stream)
-		return fail(NULL, error);
+	if (!app->stream) {
+		rc = fail(NULL, error);
+		goto out;
+	}
 
 	app->scene = r3d_scene_create(app->opt.width, app->opt.height, &error);
 	if (!app->scene) {
@@ -455,6 +383,9 @@ int main(int argc, char **argv)
 	struct r3d_spice_host_config hcfg = {
 		.addr = app->opt.addr,
 		.port = app->opt.port,
+		.password = app->opt.password,
+		.tls_port = app->opt.tls_port,
+		.x509_dir = app->opt.x509_dir,
 		.width = app->opt.width,
 		.height = app->opt.height,
 		.on_key = on_key,
@@ -491,16 +422,30 @@ int main(int argc, char **argv)
 	g_unix_signal_add(SIGINT, on_quit, app);
 	g_unix_signal_add(SIGTERM, on_quit, app);
 	if (app->opt.duration_s > 0)
-		g_timeout_add((guint)(app->opt.duration_s * 1000), on_quit, app);
+		g_timeout_add(ms_of(app->opt.duration_s), on_quit, app);
+	if (app->stats_log)
+		g_timeout_add(ms_of(app->opt.stats_interval_s), stats_log_tick, app);
 
-	printf(PROG ": serving %dx%d at %d fps, encoder %s, on spice://%s:%d\n",
+	/* the address spice-server bound, as a client would write it */
+	const char *lb = listen.ipv6 ? "[" : "", *rb = listen.ipv6 ? "]" : "";
+	printf(PROG ": serving %dx%d at %d fps, encoder %s, on spice://%s%s%s:%d%s%s\n",
 	       app->opt.width, app->opt.height, app->opt.fps, r3d_stream_encoder_name(app->stream),
-	       app->opt.addr ? app->opt.addr : "127.0.0.1", app->opt.port);
+	       lb, listen.host, rb, app->opt.port,
+	       listen.wildcard ? " (all addresses)" : listen.loopback ? " (this machine only)" : "",
+	       app->opt.password ? ", password required" : "");
+	if (app->opt.tls_port)
+		printf(PROG ": TLS on spice://%s%s%s?tls-port=%d\n", lb, tls_listen.host, rb,
+		       app->opt.tls_port);
 	fflush(stdout);
+	if (!listen.loopback && !app->opt.password)
+		fprintf(stderr, PROG ": warning: listening on %s%s%s:%d without a password: anyone "
+			"who reaches this address can connect (--password-file FILE to require one)\n",
+			lb, listen.host, rb, app->opt.port);
 	app->started_us = r3d_time_us();
 	g_main_loop_run(app->loop);
 	rc = 0;
 
+	stats_log_line(app); /* the state at the end */
 	if (app->opt.stats_json && !write_stats(app, app->opt.stats_json))
 		rc = 1;
 out:
@@ -516,5 +461,11 @@ out:
 		close(app->timer_fd);
 	if (app->loop)
 		g_main_loop_unref(app->loop);
+	if (app->stats_log && fclose(app->stats_log) != 0 && rc == 0) {
+		fprintf(stderr, PROG ": error: cannot write --stats-log %s: %s\n",
+			app->opt.stats_log, strerror(errno));
+		rc = 1;
+	}
+	testsrc_options_finish(&app->opt);
 	return rc;
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <netdb.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <unistd.h>
 
 #include "spice-core-glib.h"
+#include <spice/protocol.h>
 
 struct r3d_spice_host {
 	struct r3d_spice_host_config cfg;
@@ -198,38 +200,75 @@ static const SpiceTabletInterface tablet_interface = {
 
 /* ---- server ---- */
 
-bool r3d_spice_host_port_free(const char *addr, int port, char **error)
+static bool address_is_loopback(const struct sockaddr *sa)
 {
-	struct addrinfo hints = { .ai_flags = AI_PASSIVE, .ai_socktype = SOCK_STREAM };
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+		if (IN6_IS_ADDR_LOOPBACK(a))
+			return true;
+		return IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127;
+	}
+	return false;
+}
+
+static bool address_is_wildcard(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)sa)->sin_addr.s_addr == htonl(INADDR_ANY);
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return false;
+}
+
+bool r3d_spice_host_check_listen(const char *addr, int port, struct r3d_spice_host_listen *out,
+				 char **error)
+{
+	/* as spice-server's reds_init_socket() resolves and binds */
+	struct addrinfo hints = { .ai_flags = AI_PASSIVE | AI_ADDRCONFIG, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res = NULL, *ai;
 	char service[16];
-	bool ok = true;
-	int rc;
+	int rc, bind_errno = 0;
+	bool ok = false;
 
 	snprintf(service, sizeof(service), "%d", port);
-	rc = getaddrinfo(addr, service, &hints, &res);
+	rc = getaddrinfo(addr && *addr ? addr : NULL, service, &hints, &res);
 	if (rc != 0) {
 		r3d_set_error(error, "address '%s': %s", addr ? addr : "*", gai_strerror(rc));
 		return false;
 	}
-	for (ai = res; ai && ok; ai = ai->ai_next) {
+	for (ai = res; ai && !ok; ai = ai->ai_next) {
 		int fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-		int on = 1;
+		int on = 1, off = 0;
 
 		if (fd < 0)
 			continue;
-		/* as spice-server binds: address reuse on */
 		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
 		if (ai->ai_family == AF_INET6)
-			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
-		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno == EADDRINUSE) {
-			r3d_set_error(error, "port %d is already in use (%s)", port, strerror(errno));
-			ok = false;
+			setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+		if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0) {
+			ok = getnameinfo(ai->ai_addr, ai->ai_addrlen, out->host, sizeof(out->host),
+					 NULL, 0, NI_NUMERICHOST) == 0;
+			out->loopback = address_is_loopback(ai->ai_addr);
+			out->wildcard = address_is_wildcard(ai->ai_addr);
+			out->ipv6 = ai->ai_family == AF_INET6;
+		} else {
+			bind_errno = errno;
 		}
 		close(fd);
 	}
 	freeaddrinfo(res);
-	return ok;
+	if (ok)
+		return true;
+	if (bind_errno == EADDRINUSE)
+		r3d_set_error(error, "port %d is already in use (%s)", port, strerror(bind_errno));
+	else
+		r3d_set_error(error, "cannot listen on %s port %d: %s", addr ? addr : "*", port,
+			      strerror(bind_errno ? bind_errno : EADDRNOTAVAIL));
+	return false;
 }
 
 struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config *cfg,
@@ -258,13 +297,43 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 	spice_server_set_port(host->server, cfg->port);
 	if (cfg->addr)
 		spice_server_set_addr(host->server, cfg->addr, 0);
-	spice_server_set_noauth(host->server);
+	if (cfg->password) {
+		/* ticketing: a client without this password gets no channel */
+		if (spice_server_set_ticket(host->server, cfg->password, 0, 0, 0) != 0) {
+			r3d_set_error(error, "spice-server refused the password (at most %d bytes)",
+				      SPICE_MAX_PASSWORD_LENGTH);
+			goto fail;
+		}
+	} else {
+		spice_server_set_noauth(host->server);
+	}
+	if (cfg->tls_port) {
+		char *ca = g_build_filename(cfg->x509_dir, "ca-cert.pem", NULL);
+		char *cert = g_build_filename(cfg->x509_dir, "server-cert.pem", NULL);
+		char *key = g_build_filename(cfg->x509_dir, "server-key.pem", NULL);
+		int rc = spice_server_set_tls(host->server, cfg->tls_port, ca, cert, key,
+					      NULL, NULL, NULL);
+
+		g_free(ca);
+		g_free(cert);
+		g_free(key);
+		if (rc != 0) {
+			r3d_set_error(error, "spice-server refused TLS on port %d", cfg->tls_port);
+			goto fail;
+		}
+	}
 	/* only the external stream carries video */
 	spice_server_set_streaming_video(host->server, SPICE_STREAM_VIDEO_OFF);
 	spice_server_set_image_compression(host->server, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
 	if (spice_server_init(host->server, r3d_spice_core_glib_get(cfg->context)) != 0) {
-		r3d_set_error(error, "spice-server cannot listen on %s:%d",
-				cfg->addr ? cfg->addr : "*", cfg->port);
+		if (cfg->tls_port)
+			r3d_set_error(error, "spice-server cannot listen on %s:%d and TLS port %d "
+				      "(or cannot use the certificates in %s)",
+				      cfg->addr ? cfg->addr : "*", cfg->port, cfg->tls_port,
+				      cfg->x509_dir);
+		else
+			r3d_set_error(error, "spice-server cannot listen on %s:%d",
+				      cfg->addr ? cfg->addr : "*", cfg->port);
 		goto fail;
 	}
 

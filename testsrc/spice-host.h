@@ -15,6 +15,9 @@
 struct r3d_spice_host_config {
 	const char *addr;   /* NULL = all addresses */
 	int port;
+	const char *password; /* the SPICE ticket; NULL = no authentication */
+	int tls_port;       /* 0 = no TLS */
+	const char *x509_dir; /* with tls_port: ca-cert.pem, server-cert.pem, server-key.pem */
 	int width, height;  /* the primary surface */
 	GMainContext *context; /* spice's timers and watches; NULL = default */
 	/* main thread: input from clients */
@@ -36,7 +39,16 @@ int r3d_spice_host_stream_start(struct r3d_spice_host *host, int width, int heig
 int r3d_spice_host_stream_push(struct r3d_spice_host *host, const SpiceExternalStreamFrame *frame);
 void r3d_spice_host_stream_stop(struct r3d_spice_host *host);
 
-/* Check that addr:port can be bound (before anything else prints). */
-bool r3d_spice_host_port_free(const char *addr, int port, char **error);
+/* Where spice-server will listen for addr:port (it binds the first address
+ * getaddrinfo gives that can be bound), checked before anything else
+ * prints: false + *error when none can (a busy port, a foreign address). */
+struct r3d_spice_host_listen {
+	char host[64];      /* numeric: 127.0.0.1, 0.0.0.0, :: */
+	bool loopback;      /* only this machine can connect */
+	bool wildcard;      /* every address of the machine */
+	bool ipv6;
+};
+bool r3d_spice_host_check_listen(const char *addr, int port, struct r3d_spice_host_listen *out,
+				 char **error);
 
 #endif

@@ -77,14 +77,15 @@ viewer_hint() { # port [addr the VM listens on]
 
 demo_testsrc() {
 	local size=${DEMO_SIZE:-1280x720} fps=${DEMO_FPS:-60} port=${DEMO_PORT:-5935}
+	local addr=${DEMO_ADDR:-127.0.0.1}
 	need "$TESTSRC" "$CLIENT"
-	echo "== remote3d demo: remote3d-testsrc $size @ $fps fps ($ENCODER) on port $port =="
-	"$TESTSRC" --port "$port" --size "$size" --fps "$fps" --encoder "$ENCODER" >"$LOG" 2>&1 &
+	echo "== remote3d demo: remote3d-testsrc $size @ $fps fps ($ENCODER) on $addr port $port =="
+	"$TESTSRC" --addr "$addr" --port "$port" --size "$size" --fps "$fps" --encoder "$ENCODER" >"$LOG" 2>&1 &
 	SRC_PID=$!
 	wait_port "$port" || { echo "demo: testsrc exited:" >&2; tail -5 "$LOG" >&2; exit 1; }
 	echo "== remote3d-client spice://127.0.0.1:$port --duration $SECS =="
 	"$CLIENT" "spice://127.0.0.1:$port" --duration "$SECS"
-	viewer_hint "$port"
+	viewer_hint "$port" "$addr"
 	if [ "$SERVE" = 1 ]; then
 		echo "serving until Ctrl-C (testsrc log: $LOG)"
 		wait "$SRC_PID"

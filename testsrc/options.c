@@ -1,0 +1,311 @@
+/*
+ * remote3d-testsrc — command line options: every value is checked here,
+ * before anything starts, and a bad one is refused with one line naming
+ * the option.
+ */
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <spice/protocol.h> /* SPICE_MAX_PASSWORD_LENGTH */
+
+#include "cli-number.h"
+#include "remote3d/stamp.h"
+#include "scene.h"
+
+#define PROG "remote3d-testsrc"
+#define MIN_WIDTH (R3D_STAMP_WIDTH + 16 + R3D_SCENE_MARKER_SIZE)
+#define MIN_HEIGHT R3D_STAMP_HEIGHT
+#define MAX_SIZE 8192
+#define MAX_KBPS 1000000
+/* g_timeout_add() counts milliseconds in a guint: 1e6 s (11.6 days) fits */
+#define MAX_DURATION_S 1000000.0
+#define MIN_STATS_INTERVAL_S 0.01
+#define MAX_STATS_INTERVAL_S 3600.0
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: " PROG " [options]\n"
+		"  --port N             TCP port to serve SPICE on (default 5900)\n"
+		"  --addr A             address to listen on (default " TESTSRC_DEFAULT_ADDR
+		": this machine only;\n"
+		"                       0.0.0.0 or :: to serve other machines)\n"
+		"  --password-file F    clients must give the password on F's first line\n"
+		"                       (default: no password)\n"
+		"  --tls-port N         also serve SPICE over TLS on port N (needs --x509-dir)\n"
+		"  --x509-dir D         ca-cert.pem, server-cert.pem, server-key.pem for TLS\n"
+		"  --size WxH           picture size (default 1280x720; %dx%d..%dx%d, even)\n"
+		"  --fps N              frames rendered per second, 1..240 (default 60)\n"
+		"  --encoder E          x264|openh264|va|auto|'<gst pipeline>' (default x264)\n"
+		"  --bitrate KBPS       initial bitrate, 1..%d (default: chosen for the size)\n"
+		"  --rate-control on|off  adapt bitrate and frame rate to the link (default on)\n"
+		"  --min-bitrate KBPS   rate control never goes below (default: its own)\n"
+		"  --max-bitrate KBPS   rate control never goes above (default: its own)\n"
+		"  --duration S         stop after S seconds, 0..%.0f (default 0: run until\n"
+		"                       SIGINT/SIGTERM)\n"
+		"  --stats-json FILE    write timings and counters at exit\n"
+		"  --stats-log FILE     write a JSON line of stream and rate-control state\n"
+		"                       every --stats-interval\n"
+		"  --stats-interval S   %.2f..%.0f s (default 0.2)\n",
+		MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE, MAX_KBPS, MAX_DURATION_S,
+		MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
+}
+
+static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, PROG ": error: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static void parse_size(const char *arg, struct options *o)
+{
+	const char *x = strpbrk(arg, "xX");
+	char w_text[16];
+	long w, h;
+
+	if (!x || (size_t)(x - arg) >= sizeof(w_text))
+		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", arg);
+	memcpy(w_text, arg, (size_t)(x - arg));
+	w_text[x - arg] = '\0';
+	if (!r3d_cli_parse_long(w_text, 0, MAX_SIZE * 16L, &w) ||
+	    !r3d_cli_parse_long(x + 1, 0, MAX_SIZE * 16L, &h)) {
+		/* a number too large to hold is a size too large, said as such */
+		if (strspn(w_text, "0123456789") == strlen(w_text) && *w_text &&
+		    strspn(x + 1, "0123456789") == strlen(x + 1) && x[1])
+			die_usage("bad --size '%s': width and height must be even, from %dx%d "
+				  "(the stamp and input marker) to %dx%d",
+				  arg, MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
+		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", arg);
+	}
+	if (w < MIN_WIDTH || h < MIN_HEIGHT || w > MAX_SIZE || h > MAX_SIZE || (w | h) & 1)
+		die_usage("bad --size %ldx%ld: width and height must be even, from %dx%d "
+			  "(the stamp and input marker) to %dx%d",
+			  w, h, MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
+	o->width = (int)w;
+	o->height = (int)h;
+}
+
+static unsigned parse_kbps(const char *opt, const char *arg)
+{
+	long v;
+
+	if (!r3d_cli_parse_long(arg, 1, MAX_KBPS, &v))
+		die_usage("bad %s '%s': expected kbit/s, 1..%d", opt, arg, MAX_KBPS);
+	return (unsigned)v;
+}
+
+static int parse_port(const char *opt, const char *arg)
+{
+	long v;
+
+	if (!r3d_cli_parse_long(arg, 1, 65535, &v))
+		die_usage("bad %s '%s': expected 1..65535", opt, arg);
+	return (int)v;
+}
+
+/* The SPICE ticket: the first line of the file, without its line end. */
+static char *read_password(const char *path)
+{
+	char buf[SPICE_MAX_PASSWORD_LENGTH + 3];
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (!f)
+		die_usage("cannot read --password-file %s: %s", path, strerror(errno));
+	if (!fgets(buf, sizeof(buf), f)) {
+		bool error = ferror(f);
+		fclose(f);
+		if (error)
+			die_usage("cannot read --password-file %s: %s", path, strerror(errno));
+		die_usage("bad --password-file %s: the file is empty (the password is its first line)",
+			  path);
+	}
+	fclose(f);
+	len = strcspn(buf, "\r\n");
+	if (len > SPICE_MAX_PASSWORD_LENGTH)
+		die_usage("bad --password-file %s: the password is longer than SPICE's %d bytes",
+			  path, SPICE_MAX_PASSWORD_LENGTH);
+	buf[len] = '\0';
+	if (len == 0)
+		die_usage("bad --password-file %s: the first line is empty (it holds the password)",
+			  path);
+	char *password = strdup(buf);
+	if (!password)
+		die_usage("out of memory");
+	return password;
+}
+
+static void check_x509_dir(const char *dir)
+{
+	static const char *const files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem" };
+
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		char path[4096];
+
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
+			die_usage("bad --x509-dir '%s': path too long", dir);
+		if (access(path, R_OK) != 0)
+			die_usage("bad --x509-dir %s: cannot read %s: %s", dir, files[i], strerror(errno));
+	}
+}
+
+void testsrc_options_parse(int argc, char **argv, struct options *o)
+{
+	enum {
+		OPT_PORT = 256, OPT_ADDR, OPT_SIZE, OPT_FPS, OPT_ENCODER, OPT_BITRATE, OPT_DURATION,
+		OPT_STATS_JSON, OPT_HELP, OPT_PASSWORD_FILE, OPT_TLS_PORT, OPT_X509_DIR,
+		OPT_RATE_CONTROL, OPT_MIN_BITRATE, OPT_MAX_BITRATE, OPT_STATS_LOG, OPT_STATS_INTERVAL,
+	};
+	static const struct option longopts[] = {
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "addr", required_argument, NULL, OPT_ADDR },
+		{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+		{ "tls-port", required_argument, NULL, OPT_TLS_PORT },
+		{ "x509-dir", required_argument, NULL, OPT_X509_DIR },
+		{ "size", required_argument, NULL, OPT_SIZE },
+		{ "fps", required_argument, NULL, OPT_FPS },
+		{ "encoder", required_argument, NULL, OPT_ENCODER },
+		{ "bitrate", required_argument, NULL, OPT_BITRATE },
+		{ "rate-control", required_argument, NULL, OPT_RATE_CONTROL },
+		{ "min-bitrate", required_argument, NULL, OPT_MIN_BITRATE },
+		{ "max-bitrate", required_argument, NULL, OPT_MAX_BITRATE },
+		{ "duration", required_argument, NULL, OPT_DURATION },
+		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
+		{ "stats-log", required_argument, NULL, OPT_STATS_LOG },
+		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ 0 },
+	};
+	const char *password_file = NULL;
+	long v;
+	int c;
+
+	*o = (struct options){ .addr = TESTSRC_DEFAULT_ADDR, .port = 5900, .width = 1280,
+			       .height = 720, .fps = 60, .encoder = "x264", .rate_control = true,
+			       .stats_interval_s = 0.2 };
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PORT:
+			o->port = parse_port("--port", optarg);
+			break;
+		case OPT_ADDR:
+			if (!*optarg)
+				die_usage("bad --addr '': empty (" TESTSRC_DEFAULT_ADDR
+					  " for this machine, 0.0.0.0 for all)");
+			o->addr = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			password_file = optarg;
+			break;
+		case OPT_TLS_PORT:
+			o->tls_port = parse_port("--tls-port", optarg);
+			break;
+		case OPT_X509_DIR:
+			o->x509_dir = optarg;
+			break;
+		case OPT_SIZE:
+			parse_size(optarg, o);
+			break;
+		case OPT_FPS:
+			if (!r3d_cli_parse_long(optarg, 1, 240, &v))
+				die_usage("bad --fps '%s': expected 1..240", optarg);
+			o->fps = (int)v;
+			break;
+		case OPT_ENCODER:
+			if (!*optarg)
+				die_usage("bad --encoder '%s': empty", optarg);
+			o->encoder = optarg;
+			break;
+		case OPT_BITRATE:
+			o->bitrate_kbps = parse_kbps("--bitrate", optarg);
+			break;
+		case OPT_RATE_CONTROL:
+			if (strcmp(optarg, "on") == 0)
+				o->rate_control = true;
+			else if (strcmp(optarg, "off") == 0)
+				o->rate_control = false;
+			else
+				die_usage("bad --rate-control '%s': expected on or off", optarg);
+			break;
+		case OPT_MIN_BITRATE:
+			o->min_bitrate_kbps = parse_kbps("--min-bitrate", optarg);
+			break;
+		case OPT_MAX_BITRATE:
+			o->max_bitrate_kbps = parse_kbps("--max-bitrate", optarg);
+			break;
+		case OPT_DURATION:
+			if (!r3d_cli_parse_double(optarg, 0, MAX_DURATION_S, &o->duration_s))
+				die_usage("bad --duration '%s': expected seconds, 0..%.0f", optarg,
+					  MAX_DURATION_S);
+			break;
+		case OPT_STATS_JSON:
+			o->stats_json = optarg;
+			break;
+		case OPT_STATS_LOG:
+			o->stats_log = optarg;
+			break;
+		case OPT_STATS_INTERVAL:
+			if (!r3d_cli_parse_double(optarg, MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S,
+						  &o->stats_interval_s))
+				die_usage("bad --stats-interval '%s': expected seconds, %.2f..%.0f", optarg,
+					  MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		default:
+			die_usage("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
+
+	/* combinations */
+	if (!o->rate_control && (o->min_bitrate_kbps || o->max_bitrate_kbps))
+		die_usage("--%s-bitrate needs --rate-control on (it bounds the controller)",
+			  o->min_bitrate_kbps ? "min" : "max");
+	if (o->min_bitrate_kbps && o->max_bitrate_kbps && o->min_bitrate_kbps > o->max_bitrate_kbps)
+		die_usage("bad --min-bitrate %u: above --max-bitrate %u", o->min_bitrate_kbps,
+			  o->max_bitrate_kbps);
+	if (o->bitrate_kbps && o->min_bitrate_kbps && o->bitrate_kbps < o->min_bitrate_kbps)
+		die_usage("bad --bitrate %u: below --min-bitrate %u", o->bitrate_kbps,
+			  o->min_bitrate_kbps);
+	if (o->bitrate_kbps && o->max_bitrate_kbps && o->bitrate_kbps > o->max_bitrate_kbps)
+		die_usage("bad --bitrate %u: above --max-bitrate %u", o->bitrate_kbps,
+			  o->max_bitrate_kbps);
+	if (o->tls_port && !o->x509_dir)
+		die_usage("--tls-port needs --x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)");
+	if (o->x509_dir && !o->tls_port)
+		die_usage("--x509-dir needs --tls-port");
+	if (o->tls_port && o->tls_port == o->port)
+		die_usage("bad --tls-port %d: the same as --port", o->tls_port);
+	if (o->x509_dir)
+		check_x509_dir(o->x509_dir);
+	if (password_file)
+		o->password = read_password(password_file);
+}
+
+void testsrc_options_finish(struct options *o)
+{
+	if (o->password) {
+		memset(o->password, 0, strlen(o->password));
+		free(o->password);
+		o->password = NULL;
+	}
+}
