@@ -476,6 +476,11 @@ static bool parse_options(int *argc, char ***argv, struct client *c)
 	c->uri = (*argv)[1];
 	if (!o->codec)
 		o->codec = g_strdup("h264");
+	if (!g_strv_contains((const char *const[]){ "h264", "vp8", "vp9", "h265", "mjpeg", NULL },
+			     o->codec)) {
+		refuse("bad --codec '%s': expected h264, vp8, vp9, h265 or mjpeg", o->codec);
+		goto out;
+	}
 	o->timeout_s = 10;
 	o->key_interval_ms = 500;
 	o->dump_max = 5;

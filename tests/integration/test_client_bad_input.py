@@ -2,7 +2,7 @@
 """remote3d-client refuses bad input with one clear error line naming the
 option and a non-zero exit, before it connects: numbers that are NaN,
 infinite, negative, zero where that means nothing, too large, hex or with
-trailing text; both --duration and --frames; an unreadable --ca-file; a
+trailing text; both --duration and --frames; an unknown --codec; an unreadable --ca-file; a
 missing, empty or blank-first-line --password-file."""
 import os
 import subprocess
@@ -46,6 +46,7 @@ for opt, bad in [
         run([opt, v], "%s %r" % (opt, v), opt)
 
 run(["--duration", "5", "--frames", "10"], "both --duration and --frames", "--frames")
+run(["--codec", "h266"], "an unknown --codec", "--codec")
 run(["--ca-file", os.path.join(wd, "missing.pem")], "missing --ca-file", "--ca-file")
 run(["--password-file", os.path.join(wd, "missing")], "missing --password-file", "--password-file")
 for name, text in [("empty", ""), ("blank-first-line", "\nsecret\n")]:
