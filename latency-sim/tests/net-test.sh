@@ -171,12 +171,18 @@ pcap)
 	echo "ok: pcapng opens in tshark with 40 and 20 packets and entry times"
 	;;
 options)
-	# bad options: exit status 2 and a message naming the problem
+	# bad options: exit status 2, one line naming the problem (and the
+	# hint), at once, and nothing left behind in the namespace it ran in
+	ip netns exec "$NB" ip link set lo up
 	expect() {
 		local want=$1; shift
-		out=$("$LS" "$@" 2>&1); rc=$?
-		[ $rc = 2 ] && grep -q -- "$want" <<<"$out" ||
+		out=$(ip netns exec "$NB" timeout 10 "$LS" "$@" 2>&1); rc=$?
+		[ $rc = 2 ] && grep -q -- "$want" <<<"$(head -1 <<<"$out")" ||
 			fail "'$*' gave rc $rc: $out (want '$want')"
+		[ "$(wc -l <<<"$out")" = 2 ] &&
+			[ "$(tail -1 <<<"$out")" = "Try 'latency-sim --help'." ] ||
+			fail "'$*' said more than one line: $out"
+		[ -z "$(ip -n "$NB" -o link | grep r3dls)" ] || fail "'$*' left a device"
 		echo "ok: $* -> $(head -1 <<<"$out")"
 	}
 	expect "unknown unit 'xs'" --delay 5xs -- true
@@ -184,7 +190,61 @@ options)
 	expect "cannot hold one 1500-byte packet" --queue 1kb -- true
 	expect "missing command" --delay 5ms
 	expect "unknown option '--dealy'" --dealy 5ms -- true
+	# issue 17: values that overflowed, rounded to nothing or wrapped
+	expect "time '1e300s' is too large" --delay 1e300s -- true
+	expect "rate '0.4bit' is below 1 bit/s" --rate 0.4bit -- true
+	expect "rate '0.4bit' is below 1 bit/s" --up-rate 0.4bit -- true
+	expect "queue '0b' cannot hold a packet" --queue 0b -- true
+	expect "time 'nan' is not a number" --down-jitter nan -- true
+	expect "'-1' is not a number" --seed -1 -- true
+	expect "the period (1s) must be longer than the outage (2s)" \
+		--outage 1s+2s@1s -- true
+	echo 2305843009213693952 >"$TMP/t-wrap"
+	printf '1\n-1\n' >"$TMP/t-neg"
+	printf '1\n#%0100d\n11111111111111111111111111\n' 0 >"$TMP/t-long"
+	expect "$TMP/t-wrap:1: '2305843009213693952' is not a whole number of ms" \
+		--trace "$TMP/t-wrap" -- true
+	expect "$TMP/t-neg:2: '-1' is not a whole number of ms" \
+		--trace "$TMP/t-neg" -- true
+	expect "$TMP/t-long:3: '111111111111111111111111...' is not a whole" \
+		--trace "$TMP/t-long" -- true
 	"$LS" --help | grep -q -- "--rate-schedule" || fail "--help"
+	;;
+spin)
+	# issue 17: a 10 ms trace with a 1 ms outage every 10 ms spun for
+	# ever at the first packet, deaf to SIGTERM (under SCHED_FIFO): it can
+	# never deliver, and is refused at once
+	echo 10 >"$TMP/trace10"
+	out=$(ip netns exec "$NB" timeout 10 "$LS" --trace "$TMP/trace10" \
+		--outage 0s+1ms@10ms -- true 2>&1); rc=$?
+	[ $rc = 2 ] && grep -q "covers every delivery opportunity.*never deliver" <<<"$out" ||
+		fail "never-delivering trace: rc $rc: $out"
+	echo "ok: refused: $(head -1 <<<"$out")"
+	# 1 ms opportunities, outages of a 10^15 - 1 us period with 1 us
+	# between them: the first opportunity out is 10^15 opportunities
+	# away (the old loop stepped over them one by one). The loop solves
+	# for it at once, stays idle and obeys SIGTERM.
+	echo 1 >"$TMP/trace-far"
+	start_link --trace "$TMP/trace-far" \
+		--outage 0s+999999999999998us@999999999999999us
+	ip netns exec "$NA" ping -q -c 5 -i 0.2 -W 1 $B >/dev/null 2>&1
+	ip netns exec "$NB" ping -q -c 5 -i 0.2 -W 1 $A >/dev/null 2>&1
+	ticks=$(awk '{ print $14 + $15 }' "/proc/$LSPID/stat")
+	kill "$LSPID"
+	for _ in $(seq 50); do
+		kill -0 "$LSPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$LSPID" 2>/dev/null; then
+		kill -KILL "$LSPID"
+		fail "latency-sim ignored SIGTERM for 5 s ($ticks ticks of CPU)"
+	fi
+	wait "$LSPID"
+	rc=$?
+	LSPID=
+	[ $rc = 0 ] || fail "latency-sim exited with $rc after SIGTERM"
+	[ "$ticks" -lt 50 ] || fail "latency-sim used $ticks ticks of CPU for 10 packets"
+	echo "ok: resonating trace and outage: idle ($ticks ticks), SIGTERM obeyed"
 	;;
 wrap)
 	# latency-sim -- COMMAND, run inside the test's own namespace B (the

@@ -460,17 +460,18 @@ static void test_trace_resonating_with_outage(void)
 	      (unsigned long long)(ex[0] - T0), (unsigned long long)(ex[1] - T0));
 	r3d_link_destroy(l);
 
-	/* a 10^12 us trace period against a 1000001 us outage period with 1 us
-	 * between outages: opportunity k is out when 10^12 k = 1000000
-	 * (mod 1000001), and 10^12 = 1 (mod 1000001): first at k = 10^6,
-	 * 10^18 us on; stepping would take 10^12 outages */
-	uint64_t tr2[] = { 1000000000 };
+	/* 1 ms opportunities, outages of a 10^15 - 1 us period with 1 us
+	 * between them: opportunity j (at j ms) is out when
+	 * 1000 j = -1 (mod 10^15 - 1), first at j = 998999999999999
+	 * (python: (10**15 - 2) * pow(1000, -1, 10**15 - 1) % (10**15 - 1)):
+	 * stepping from opportunity to opportunity took 10^15 steps */
+	uint64_t tr2[] = { 1 };
 	struct r3d_link_config c2 = { .trace_ms = tr2, .trace_len = 1,
-				      .outage_len_us = 1000000,
-				      .outage_period_us = 1000001 };
+				      .outage_len_us = 999999999999998ull,
+				      .outage_period_us = 999999999999999ull };
 	l = mk(&c2);
 	put(l, 1482, T0);
-	CHECK(drain(l, T0, ex, 1) == 1 && ex[0] == T0 + 1000000000000000000ull,
+	CHECK(drain(l, T0, ex, 1) == 1 && ex[0] == T0 + 998999999999999000ull,
 	      "far exit %llu", (unsigned long long)(ex[0] - T0));
 	r3d_link_destroy(l);
 }
