@@ -175,7 +175,13 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (wrap) {
-		ns_b = dup(orig);
+		/* close-on-exec like every fd here: COMMAND must not hold the
+		 * host's namespace (nor anything else of ours) */
+		ns_b = fcntl(orig, F_DUPFD_CLOEXEC, 0);
+		if (ns_b < 0) {
+			fail_errno("duplicating the host namespace's fd", -errno);
+			goto out;
+		}
 		if (unshare(CLONE_NEWNET) < 0) {
 			fprintf(stderr, "latency-sim: cannot create a network namespace: "
 				"%s%s\n", strerror(errno),

@@ -246,6 +246,25 @@ spin)
 	[ "$ticks" -lt 50 ] || fail "latency-sim used $ticks ticks of CPU for 10 packets"
 	echo "ok: resonating trace and outage: idle ($ticks ticks), SIGTERM obeyed"
 	;;
+fds)
+	# COMMAND gets no fd of latency-sim's (a dup without close-on-exec
+	# gave it the host's namespace): it has what it would have without
+	# latency-sim (the test's own fds, whatever they are), nothing more
+	ip netns exec "$NB" ip link set lo up
+	fds() { "$@" ls /proc/self/fd | sort -n | tr '\n' ' '; }
+	want=$(fds ip netns exec "$NB" timeout 20)
+	got=$(fds ip netns exec "$NB" timeout 20 "$LS" --quiet --)
+	[ "$got" = "$want" ] || fail "COMMAND has fds $got, without latency-sim $want"
+	links=$(ip netns exec "$NB" timeout 20 "$LS" --quiet -- sh -c 'ls -l /proc/$$/fd')
+	grep -q 'net:\[' <<<"$links" && fail "COMMAND holds a namespace: $links"
+	echo "ok: COMMAND's fds: $got (as without latency-sim), no namespace"
+	# linking two namespaces, with --stats and --pcap open
+	want=$(fds timeout 20)
+	got=$(fds timeout 20 "$LS" --quiet --netns-a "$NA" --netns-b "$NB" \
+		--addr-a $A --addr-b $B --stats "$TMP/stats" --pcap "$TMP/p.pcapng" --)
+	[ "$got" = "$want" ] || fail "--netns-a/b COMMAND has fds $got, want $want"
+	echo "ok: with --netns-a/b, --stats, --pcap: $got"
+	;;
 wrap)
 	# latency-sim -- COMMAND, run inside the test's own namespace B (the
 	# "host"): COMMAND reaches B at $LATENCY_SIM_HOST through the link,
