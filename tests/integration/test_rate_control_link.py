@@ -41,7 +41,10 @@ argv = [args.latency_sim, "--quiet", "--delay", "25ms", "--rate", "2mbit", "--qu
 t.log("run: " + " ".join(argv))
 r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
 sys.stdout.write(r.stdout + r.stderr[-2000:])
-t.check(r.returncode == 0, "the client behind latency-sim ran to the end (rc %d)" % r.returncode)
+if r.returncode != 0:
+    t.fail("the client behind latency-sim exited %d; testsrc %s:\n%s"
+           % (r.returncode, "alive" if src.poll() is None else "exited %s" % src.returncode, t.tail(src)))
+t.log("ok: the client behind latency-sim ran to the end")
 t.check(src.poll() is None, "testsrc runs on")
 t.stop(src)
 
