@@ -1,49 +1,78 @@
 /*
  * Rate control (rate-control.h): the bitrate and frame-rate cap that keep
- * the link's queue short.
+ * the display link's queue short.
  *
- * The signal is the queueing delay: the display socket's smoothed RTT
- * above the connection's minimum (TCP_INFO), plus the bytes written but
- * not yet sent at the delivery rate. Ideas taken, and why:
- *  - WebRTC GCC: delay, not loss, is the congestion signal (loss on a
- *    TCP stream is repaired by TCP; only the queue it builds hurts us);
- *    on overuse the target drops below the *measured* incoming rate
- *    (0.85 x delivery), not by a fixed factor of itself, so one cut lands
- *    under the new capacity however far it fell; growth is multiplicative
- *    far from the last capacity estimate and gentle near it, and the
- *    estimate is forgotten once the rate passes it without queueing (a
- *    link that got faster is found in seconds, not minutes).
- *  - NADA / SCReAM: a queueing-delay reference; while the queue is above
- *    it the target is the delivery rate scaled down in proportion to the
- *    excess delay, so a standing queue drains quickly instead of at the
- *    rate's last 15%.
- *  - BBR: the capacity estimate is the kernel's delivery rate from
- *    samples that were not application-limited; the minimum RTT is a
- *    windowed minimum (10 s) so that a route change is followed; after
- *    draining, the target goes back to near the estimate at once.
- * Without TCP_INFO (a unix socket) the sink's written events stand in: a
- * frame's hand-to-written time above its recent minimum is queueing.
- * Below a bits-per-pixel floor the frame rate is capped instead of
- * letting each frame get worse; the encoder's bitrate is scaled by the
- * nominal fps over the fps actually sent (x264 gets constant-rate
- * timestamps: its bits per frame are bitrate / nominal fps).
+ * The signal is the queueing delay: the socket's smoothed RTT above its
+ * windowed minimum, plus what waits unsent in the socket and the sink's
+ * pipe beyond the frame being sent. Ideas taken, and why:
+ *  - WebRTC GCC. Delay, not loss, is congestion: TCP repairs loss, only
+ *    the queue it builds hurts us. Overuse cuts the target to 0.85 x the
+ *    measured incoming rate, not to a fraction of itself, so one cut lands
+ *    under a new capacity however far it fell. The delay gradient does
+ *    two things: a cut needs the delay over the threshold and not falling
+ *    (a queue already draining, after a cut or an outage, is left to
+ *    drain), and a queue growing at g s/s says the link carries 1/(1+g) of
+ *    what is sent, which shows before the delivery rate does (that lags
+ *    by the very queue it is measured across). AIMD around the link
+ *    capacity estimate (the incoming rate at overuse, averaged while
+ *    overuses agree, and the base of the cut then): additive near it,
+ *    where the queue formed last time, multiplicative (2x/s) far from it,
+ *    the estimate forgotten once passed by half without queueing.
+ *  - NADA / SCReAM. A fixed queueing-delay target (30 ms) instead of GCC's
+ *    adaptive threshold: the promise is a bounded lag, and srtt is too
+ *    smooth for a gradient-only detector. The cut deepens with the queue
+ *    (extrapolated by its slope to now) so that it drains within a second
+ *    instead of at the rate's last 15%. Self-clocking: the sink takes a
+ *    frame only when the previous one is (mostly) written, so under
+ *    congestion the frames handed per second are what the link carries:
+ *    that bounds TCP's delivery rate (ACK compression reads it high), and
+ *    without TCP_INFO it is the incoming rate, and a frame's
+ *    hand-to-written time beyond its own serialisation is the queueing.
+ *  - BBR. The base RTT is a windowed minimum of srtt (two 5 s halves): a
+ *    route change is learnt in 10 s, where Linux's tcpi_min_rtt keeps 5
+ *    minutes; the sawtooth drains the queue every few seconds, refreshing
+ *    it as PROBE_RTT does on purpose. While the link (not the application)
+ *    is the limit, the target does not grow past 1.05 x the delivery rate.
+ *    The max-filter is applied to the sink's rate (a dip while frames wait
+ *    is no lower capacity), not to TCP's delivery rate: after a step down
+ *    that window's max is the old rate, the one thing a cut must not use.
+ * Growth needs evidence: not past twice what is sent (an idle screen
+ * proves nothing), not while the RTT goes unseen. Frames larger than usual
+ * (keyframes) queue for their own length: that much delay is expected. A
+ * second with frames handed and none written is an outage (STALLED): the
+ * rate is held, and the falling srtt after it cuts nothing. Below a
+ * bits-per-pixel floor the fps cap drops instead of each frame getting
+ * worse. x264 spreads encoder_kbps over its nominal max_fps: it is told
+ * target x max_fps / fps sent (frames the link drops while congested do
+ * not count), and up to 1/0.7 more when it undershoots. Changes under 3%
+ * or within 100 ms of the last are not published, cuts always are. The
+ * client's stream reports are not acted on: spice's margin is its mm-time
+ * playback margin (it folds in the latency spice chose), not the link's.
  */
 #include <math.h>
 #include <string.h>
 
 #include "remote3d/rate-control.h"
 
-#define Q_REF_US 15000       /* queueing delay we accept */
-#define Q_HIGH_US 30000      /* above it: overuse */
-#define Q_SCALE_US 150000    /* excess delay that halves the drain target */
-#define MIN_RTT_WINDOW_US 10000000
-#define STALL_US 1000000     /* no frame written for this long while one waits: stalled */
-#define GROW_FAST 0.40       /* per second, far from the capacity estimate */
-#define GROW_NEAR 0.15       /* per second, within 10% of it */
+#define QDELAY_TARGET_US 30000.0  /* queueing allowed before a cut */
+#define DRAIN_S 1.0               /* a cut drains the measured queue within this */
 #define CUT_FACTOR 0.85
-#define MIN_CHANGE 0.03      /* smaller encoder changes are not worth telling */
-#define MIN_INTERVAL_US 100000
-#define JUMP_US 5000000      /* a clock step larger than this: start timing afresh */
+#define YIELD_MIN 0.7             /* an encoder's undershoot made up for, at most */
+#define CUT_FLOOR 0.4             /* the deepest cut, x incoming */
+#define FALLING (-0.02)           /* a queue shrinking faster (us per us) is draining */
+#define PROBE_PER_S 2.0           /* multiplicative growth far from the estimate */
+#define HOLD_PER_S 0.10           /* additive growth near it, x the estimate per second */
+#define STALL_US 1000000u         /* frames handed, none written: outage */
+#define MAX_STEP_US 500000u       /* a longer step between calls is a clock jump */
+#define FRESH_US 1000000u         /* a transport reading older than this is not used */
+#define GAP_US 150000u            /* nor for growth or a slope after this long */
+#define RTT_HALF_US 5000000u
+#define WINDOW_US 100000u         /* sent rate measured over this */
+#define PUBLISH_US 100000u        /* no more often than this unless cutting */
+#define PUBLISH_STEP 0.03         /* nor by less than this */
+#define SRTT_MAX_US 60000000u     /* beyond it an srtt is absurd (RTO tops at 120 s) */
+#define KBPS_MAX 1e8              /* 100 Gbit/s */
+#define BYTES_MAX (64u << 20)
 
 static double clampd(double v, double lo, double hi)
 {
@@ -54,40 +83,40 @@ static void defaults(struct r3d_rate_config *c)
 {
 	if (!c->min_kbps)
 		c->min_kbps = 100;
-	if (!c->start_kbps)
-		c->start_kbps = c->max_kbps ? c->max_kbps : 2000;
 	if (!c->max_kbps)
-		c->max_kbps = c->start_kbps * 4;
+		c->max_kbps = 4 * (c->start_kbps ? c->start_kbps : 2000);
 	if (!c->max_fps)
 		c->max_fps = 60;
 	if (!c->min_fps)
 		c->min_fps = 10;
-	if (c->min_fps > c->max_fps)
-		c->min_fps = c->max_fps;
 	if (!(c->min_bpp > 0))
 		c->min_bpp = 0.04;
-	if (c->min_kbps > c->max_kbps)
-		c->min_kbps = c->max_kbps;
-	c->start_kbps = (unsigned)clampd(c->start_kbps, c->min_kbps, c->max_kbps);
 }
 
 bool r3d_rate_config_check(const struct r3d_rate_config *cfg, const char **why)
 {
 	const char *w = NULL;
+	struct r3d_rate_config c;
+	if (cfg) {
+		c = *cfg;
+		defaults(&c);
+	}
 	if (!cfg)
 		w = "no configuration";
-	else if (cfg->min_kbps && cfg->max_kbps && cfg->min_kbps > cfg->max_kbps)
-		w = "min bitrate above max bitrate";
-	else if (cfg->start_kbps && cfg->min_kbps && cfg->start_kbps < cfg->min_kbps)
-		w = "start bitrate below min bitrate";
-	else if (cfg->start_kbps && cfg->max_kbps && cfg->start_kbps > cfg->max_kbps)
-		w = "start bitrate above max bitrate";
-	else if (cfg->width < 0 || cfg->height < 0)
-		w = "negative size";
-	else if (cfg->min_fps && cfg->max_fps && cfg->min_fps > cfg->max_fps)
-		w = "min fps above max fps";
+	else if (!cfg->start_kbps)
+		w = "start_kbps is 0 (it must be > 0)";
+	else if (c.min_kbps > c.max_kbps)
+		w = "min_kbps is above max_kbps";
+	else if (c.start_kbps < c.min_kbps)
+		w = "start_kbps is below min_kbps (outside [min_kbps, max_kbps])";
+	else if (c.start_kbps > c.max_kbps)
+		w = "start_kbps is above max_kbps (outside [min_kbps, max_kbps])";
+	else if (c.min_fps > c.max_fps)
+		w = "min_fps is above max_fps";
+	else if (cfg->width <= 0 || cfg->height <= 0)
+		w = "width and height must be > 0";
 	else if (cfg->min_bpp < 0 || isnan(cfg->min_bpp))
-		w = "negative bits per pixel";
+		w = "min_bpp is negative";
 	if (why)
 		*why = w;
 	return !w;
@@ -102,214 +131,420 @@ const char *r3d_rate_phase_name(enum r3d_rate_phase p)
 	case R3D_RATE_BACKOFF: return "backoff";
 	case R3D_RATE_STALLED: return "stalled";
 	}
-	return "?";
+	return "unknown";
+}
+
+/* The controller's own clock: never backwards; a jump forward (no caller
+ * leaves it that long) counts as no time, and the rates measured across
+ * it start afresh. */
+static uint64_t advance(struct r3d_rate_control *rc, uint64_t now_us)
+{
+	if (now_us > rc->raw_us) {
+		uint64_t d = now_us - rc->raw_us;
+		if (d <= MAX_STEP_US) {
+			rc->now_us += d;
+		} else {
+			rc->window_start_us = rc->now_us;
+			rc->window_bytes = 0;
+			rc->last_frame_us = 0;
+			rc->sent_peak_kbps = 0;
+		}
+	}
+	rc->raw_us = now_us;
+	return rc->now_us;
+}
+
+/* The base RTT: the minimum srtt over the current and the previous half window. */
+static void rtt_min_add(struct r3d_rate_control *rc, uint64_t t, uint32_t srtt)
+{
+	if (!rc->rtt_min_start_us || t - rc->rtt_min_start_us >= 2 * RTT_HALF_US) {
+		rc->rtt_min_prev = 0;
+		rc->rtt_min_cur = srtt;
+		rc->rtt_min_start_us = t;
+	} else if (t - rc->rtt_min_start_us >= RTT_HALF_US) {
+		rc->rtt_min_prev = rc->rtt_min_cur;
+		rc->rtt_min_cur = srtt;
+		rc->rtt_min_start_us = t;
+	} else if (srtt < rc->rtt_min_cur) {
+		rc->rtt_min_cur = srtt;
+	}
+}
+
+static uint32_t rtt_min(const struct r3d_rate_control *rc, uint64_t t)
+{
+	if (!rc->rtt_min_start_us || t - rc->rtt_min_start_us >= 2 * RTT_HALF_US)
+		return 0;
+	return rc->rtt_min_prev && rc->rtt_min_prev < rc->rtt_min_cur ? rc->rtt_min_prev : rc->rtt_min_cur;
+}
+
+static bool tcp_delivery_fresh(const struct r3d_rate_control *rc, uint64_t t)
+{
+	return rc->last_delivery_at_us && t - rc->last_delivery_at_us < FRESH_US;
+}
+
+/* What the far end receives: the base of a cut. TCP's delivery rate, but
+ * no more than the sink took at its recent peak (self-clocked, that is
+ * what the link carried; ACK compression makes delivery samples read high,
+ * and the sink's rate dips as frames wait); without TCP_INFO the sink's
+ * rate alone. 0 = not known. */
+static double incoming_kbps(const struct r3d_rate_control *rc, uint64_t t)
+{
+	double peak = rc->sent_peak_kbps;
+	if (!tcp_delivery_fresh(rc, t))
+		return rc->st.sent_kbps;
+	return peak > 0 && peak < rc->delivery_kbps ? peak : rc->delivery_kbps;
+}
+
+/* Microseconds that `bytes` take at the link's rate as far as it is
+ * known: at least the target (a slower link shows in the queue itself). */
+static double serial_us(const struct r3d_rate_control *rc, uint64_t t, double bytes)
+{
+	return bytes * 8000.0 / fmax(incoming_kbps(rc, t), rc->rate_kbps);
+}
+
+static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
+{
+	return rc->unwritten_since_us && t - rc->unwritten_since_us > STALL_US;
 }
 
 void r3d_rate_control_init(struct r3d_rate_control *rc, const struct r3d_rate_config *cfg, uint64_t now_us)
 {
 	memset(rc, 0, sizeof(*rc));
+	struct r3d_rate_config *c = &rc->cfg;
 	if (cfg)
-		rc->cfg = *cfg;
-	defaults(&rc->cfg);
-	rc->target = rc->cfg.start_kbps;
+		*c = *cfg;
+	defaults(c);
+	if (c->max_kbps < c->min_kbps)
+		c->max_kbps = c->min_kbps;
+	if (!c->start_kbps)
+		c->start_kbps = 2000;
+	c->start_kbps = (unsigned)clampd(c->start_kbps, c->min_kbps, c->max_kbps);
+	if (c->min_fps > c->max_fps)
+		c->min_fps = c->max_fps;
+	c->width = c->width > 0 ? c->width : 0;
+	c->height = c->height > 0 ? c->height : 0;
+	rc->raw_us = now_us;
+	rc->now_us = rc->last_decide_us = 1000000; /* own epoch: 0 stays "never" */
+	rc->rate_kbps = c->start_kbps;
+	rc->written_since_cut = true;
 	rc->st.phase = R3D_RATE_START;
-	rc->st.target_kbps = rc->cfg.start_kbps;
-	rc->st.encoder_kbps = rc->cfg.start_kbps;
-	rc->st.fps_cap = rc->cfg.max_fps;
-	rc->st.sent_fps = rc->cfg.max_fps;
-	rc->start_us = rc->last_update_us = rc->window_start_us = now_us;
-	rc->changed = true;
-}
-
-/* A time as the controller may use it: never before the last one seen. */
-static uint64_t tick(struct r3d_rate_control *rc, uint64_t now_us)
-{
-	if (now_us < rc->last_update_us)
-		return rc->last_update_us; /* the clock went back: hold time still */
-	if (now_us - rc->last_update_us > JUMP_US) {
-		/* a jump: timings measured across it mean nothing */
-		rc->window_start_us = now_us;
-		rc->bytes_window = rc->frames_window = 0;
-		rc->last_written_us = rc->last_frame_us = 0;
-		rc->last_update_us = now_us;
-	}
-	return now_us;
+	rc->st.target_kbps = c->start_kbps;
+	rc->st.fps_cap = c->max_fps;
+	rc->enc_fps = c->max_fps;
+	rc->yield = 1;
+	rc->st.encoder_kbps = c->start_kbps;
 }
 
 void r3d_rate_control_on_frame(struct r3d_rate_control *rc, uint64_t now_us, uint32_t bytes, bool keyframe)
 {
-	(void)keyframe;
-	now_us = tick(rc, now_us);
-	rc->bytes_window += bytes;
-	rc->frames_window += 1;
-	if (!rc->pending_since_us)
-		rc->pending_since_us = now_us;
-	rc->last_frame_us = now_us;
-	uint64_t span = now_us - rc->window_start_us;
-	if (span >= 500000) {
-		double secs = (double)span / 1e6;
-		double kbps = rc->bytes_window * 8 / 1000 / secs, fps = rc->frames_window / secs;
-		/* smoothed over about a second */
-		rc->st.sent_kbps = rc->st.sent_kbps ? 0.5 * rc->st.sent_kbps + 0.5 * kbps : kbps;
-		rc->st.sent_fps = 0.5 * rc->st.sent_fps + 0.5 * fps;
-		rc->bytes_window = rc->frames_window = 0;
-		rc->window_start_us = now_us;
+	uint64_t t = advance(rc, now_us);
+	rc->window_bytes += bytes;
+	if (!rc->unwritten_since_us)
+		rc->unwritten_since_us = t;
+	rc->unwritten_bytes += bytes;
+	if (rc->last_frame_us && t - rc->last_frame_us < STALL_US) {
+		/* frames per second from the intervals: steadier than counting */
+		double iv = (double)(t - rc->last_frame_us);
+		rc->frame_interval_us += rc->frame_interval_us ? (iv - rc->frame_interval_us) / 8 : iv;
+		rc->st.sent_fps = rc->frame_interval_us > 0 ? fmin(1e6 / rc->frame_interval_us, 1000) : 0;
 	}
+	rc->last_frame_us = t;
+	rc->last_frame_bytes = bytes;
+	keyframe = keyframe || rc->keyframe_due;
+	rc->keyframe_due = false;
+	if (!rc->avg_frame_bytes)
+		rc->avg_frame_bytes = keyframe ? bytes / 5.0 : bytes;
+	else if (!keyframe)
+		rc->avg_frame_bytes += 0.1 * (bytes - rc->avg_frame_bytes);
+	if (!keyframe && rc->st.encoder_kbps) {
+		/* the encoder's yield: its bits per frame over those it was asked for */
+		double y = bytes * 8.0 * rc->cfg.max_fps / (rc->st.encoder_kbps * 1000.0);
+		rc->yield += (fmin(y, 2) - rc->yield) / 32;
+	}
+	/* a frame larger than usual queues for its own extra length */
+	if (bytes > rc->avg_frame_bytes)
+		rc->burst_us = fmin(rc->burst_us + serial_us(rc, t, bytes - rc->avg_frame_bytes), 1e6);
 }
 
 void r3d_rate_control_on_written(struct r3d_rate_control *rc, uint64_t now_us, uint32_t frames_queued,
 				 uint64_t bytes_queued, uint32_t socket_unsent_bytes)
 {
-	(void)bytes_queued;
-	now_us = tick(rc, now_us);
-	if (rc->pending_since_us && !rc->have_transport) {
-		/* no TCP_INFO: the hand-to-written time above its minimum is queueing */
-		uint64_t w = now_us - rc->pending_since_us;
-		if (!rc->written_min_at_us || w < rc->written_min_us ||
-		    now_us - rc->written_min_at_us > MIN_RTT_WINDOW_US) {
-			rc->written_min_us = w;
-			rc->written_min_at_us = now_us;
-		}
-		rc->st.queue_delay_us = (uint32_t)clampd((double)w - (double)rc->written_min_us, 0, UINT32_MAX);
+	uint64_t t = advance(rc, now_us);
+	bool was_stalled = stalled(rc, t);
+	rc->measured = true;
+	rc->written_since_cut = true;
+	if (rc->unwritten_since_us && !was_stalled) {
+		/* how long the newest frame waited beyond its own length: queueing */
+		double wait = (double)(t - rc->last_frame_us) - serial_us(rc, t, rc->last_frame_bytes);
+		rc->written_qdelay_us = 0.5 * rc->written_qdelay_us + 0.5 * fmax(wait, 0);
 	}
-	rc->pending_since_us = frames_queued ? now_us : 0;
-	rc->last_written_us = now_us;
-	if (socket_unsent_bytes)
-		rc->st.socket_unsent_bytes = socket_unsent_bytes;
+	if (was_stalled) {
+		/* the srtt grew with the outage's age, not with a queue: let
+		 * it show whether it falls before it may cut */
+		rc->trend = 0;
+		rc->last_cut_us = t;
+	}
+	/* every frame handed is written: what the sink's pipe still holds
+	 * (frames_queued) waits behind them, counted as queued bytes */
+	(void)frames_queued;
+	rc->last_written_us = t;
+	rc->unwritten_since_us = 0;
+	rc->unwritten_bytes = 0;
+	rc->pipe_bytes = (uint32_t)(bytes_queued < BYTES_MAX ? bytes_queued : BYTES_MAX);
+	rc->unsent_bytes = socket_unsent_bytes < BYTES_MAX ? socket_unsent_bytes : BYTES_MAX;
+	rc->st.socket_unsent_bytes = rc->unsent_bytes;
 }
 
-void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us, const struct r3d_transport_sample *s)
+void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
+				   const struct r3d_transport_sample *s)
 {
+	uint64_t t = advance(rc, now_us);
 	if (!s)
 		return;
-	now_us = tick(rc, now_us);
 	rc->st.samples++;
-	uint32_t srtt = s->srtt_us;
-	if (srtt == 0 || srtt > 60000000)
-		return; /* unknown or absurd: nothing to learn */
-	rc->have_transport = true;
-	rc->st.srtt_us = srtt;
-	/* the windowed minimum, refreshed from the window's own samples */
-	uint32_t kmin = s->min_rtt_us && s->min_rtt_us <= srtt ? s->min_rtt_us : srtt;
-	if (!rc->rtt_min || kmin < rc->rtt_min || now_us - rc->rtt_min_at_us > MIN_RTT_WINDOW_US) {
-		rc->rtt_min = now_us - rc->rtt_min_at_us > MIN_RTT_WINDOW_US ? srtt : kmin;
-		rc->rtt_min_at_us = now_us;
-		if (kmin < rc->rtt_min)
-			rc->rtt_min = kmin;
+	if (s->srtt_us && s->srtt_us <= SRTT_MAX_US) {
+		if (!rc->last_srtt_at_us || t - rc->last_srtt_at_us > GAP_US)
+			rc->trend_reset = true; /* a jump after a gap (or from the written events) is no slope */
+		rc->measured = true;
+		rc->srtt_us = s->srtt_us;
+		rc->last_srtt_at_us = t;
+		rtt_min_add(rc, t, s->srtt_us);
 	}
-	rc->st.min_rtt_us = rc->rtt_min;
-	if (s->delivery_rate_bps && !s->app_limited) {
-		double kbps = (double)s->delivery_rate_bps * 8 / 1000;
-		if (!rc->st.delivery_kbps || kbps < 0.5 * rc->st.delivery_kbps)
-			rc->st.delivery_kbps = kbps; /* a collapse: follow it at once */
-		else
-			rc->st.delivery_kbps = 0.7 * rc->st.delivery_kbps + 0.3 * kbps;
-		rc->delivery_at_us = now_us;
+	if (s->delivery_rate_bps) {
+		double kbps = fmin((double)s->delivery_rate_bps * 8 / 1000, KBPS_MAX);
+		rc->measured = true;
+		/* app-limited or not: both are what arrives (GCC's incoming rate);
+		 * smoothed over a few samples */
+		rc->delivery_kbps = tcp_delivery_fresh(rc, t) ? 0.5 * rc->delivery_kbps + 0.5 * kbps : kbps;
+		rc->app_limited = s->app_limited;
+		rc->last_delivery_at_us = t;
 	}
-	rc->st.socket_unsent_bytes = s->notsent_bytes;
-	double q = (double)srtt - rc->rtt_min;
-	double rate = rc->st.delivery_kbps ? rc->st.delivery_kbps : rc->target;
-	if (s->notsent_bytes && rate > 0)
-		q += (double)s->notsent_bytes * 8 / rate * 1000; /* kbit/s -> us per bit x 1e3 */
-	rc->st.queue_delay_us = (uint32_t)clampd(q, 0, UINT32_MAX);
-	rc->last_retrans = s->retransmits_total; /* loss alone is no congestion signal */
+	/* retransmits_total is on purpose not read: loss is not congestion */
+	if (s->notsent_bytes <= BYTES_MAX) { /* more than any socket buffer: absurd */
+		rc->unsent_bytes = s->notsent_bytes;
+		rc->st.socket_unsent_bytes = rc->unsent_bytes;
+	}
 }
 
 void r3d_rate_control_on_client_report(struct r3d_rate_control *rc, uint64_t now_us, uint32_t frames,
 				       uint32_t drops, int32_t margin_ms)
 {
-	/* spice-gtk's margin is our stamp's 5 ms minus the network's queueing:
-	 * with no transport samples, a late frame says the queue grew */
-	now_us = tick(rc, now_us);
-	(void)frames;
-	(void)drops;
-	if (!rc->have_transport && margin_ms < 0) {
-		uint32_t q = (uint32_t)(-(int64_t)margin_ms) * 1000u;
-		if (q > rc->st.queue_delay_us)
-			rc->st.queue_delay_us = q;
-	}
+	(void)frames, (void)drops, (void)margin_ms; /* see the top of this file */
+	advance(rc, now_us);
 }
 
 void r3d_rate_control_on_keyframe_request(struct r3d_rate_control *rc, uint64_t now_us)
 {
-	(void)tick(rc, now_us); /* a keyframe is one large frame: the delay signal covers it */
+	advance(rc, now_us);
+	rc->keyframe_due = true; /* the next frame is large by design */
 }
 
-static void apply_outputs(struct r3d_rate_control *rc, uint64_t now_us, bool cut)
+static void measure_sent(struct r3d_rate_control *rc, uint64_t t)
+{
+	if (!rc->window_start_us) {
+		rc->window_start_us = t;
+		return;
+	}
+	uint64_t span = t - rc->window_start_us;
+	if (span < WINDOW_US)
+		return;
+	double kbps = rc->window_bytes * 8000.0 / span;
+	rc->st.sent_kbps = rc->st.sent_kbps ? 0.5 * rc->st.sent_kbps + 0.5 * kbps : kbps;
+	rc->sent_peak_kbps = fmax(kbps, 0.85 * rc->sent_peak_kbps); /* a max that fades in ~0.5 s */
+	rc->window_bytes = 0;
+	rc->window_start_us = t;
+}
+
+static bool rtt_fresh(const struct r3d_rate_control *rc, uint64_t t)
+{
+	return rc->srtt_us && rc->last_srtt_at_us && t - rc->last_srtt_at_us < FRESH_US && rtt_min(rc, t);
+}
+
+/* The queueing delay; *threshold gets the delay that is too much, *smooth
+ * the part whose slope is the trend (srtt's, not the unsent bytes that
+ * jump by a frame at every write). */
+static double queue_delay_us(const struct r3d_rate_control *rc, uint64_t t, double *threshold, double *smooth)
+{
+	double q = 0;
+	*threshold = QDELAY_TARGET_US + rc->burst_us;
+	if (rtt_fresh(rc, t)) {
+		q = fmax((double)rc->srtt_us - rtt_min(rc, t), 0);
+		*smooth = q;
+	} else {
+		/* what the sink sees is only the near end of the queue: a frame
+		 * waiting a frame interval beyond its own length is too long */
+		*threshold = fmin(*threshold, 1e6 / rc->cfg.max_fps + rc->burst_us);
+		/* no RTT: the written events, how long the oldest unwritten
+		 * frame waits, and the queue that sending above the delivery
+		 * rate builds (when the link is the limit) */
+		double waiting = rc->unwritten_since_us ? (double)(t - rc->unwritten_since_us) -
+								  serial_us(rc, t, rc->unwritten_bytes)
+							: 0;
+		bool recent = rc->unwritten_since_us || t - rc->last_written_us < 2 * WINDOW_US;
+		q = fmax(recent ? fmax(rc->written_qdelay_us, waiting) : 0, rc->fluid_qdelay_us);
+	}
+	/* unsent beyond the newest frame (that one is being sent: no queue) */
+	q += serial_us(rc, t, fmax((double)rc->unsent_bytes + rc->pipe_bytes - rc->last_frame_bytes, 0));
+	if (!rtt_fresh(rc, t))
+		*smooth = q;
+	return q;
+}
+
+static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
+{
+	double in = incoming_kbps(rc, t);
+	if (!(in > 0))
+		in = rc->rate_kbps;
+	/* GCC's delay gradient: a queue growing at `trend` seconds per second
+	 * takes 1 + trend times what the link carries. It shows before the
+	 * delivery rate does (that lags by the queue it measures across);
+	 * not while a large frame's own queue is expected. */
+	if (rc->trend > 0.5 && !rc->burst_us)
+		in = fmax(fmin(in, rc->st.sent_kbps / (1 + rc->trend)), 0.25 * in);
+	/* the queue seen is as old as the queueing it measures: growing at
+	 * `trend`, it is larger by now; drain that within DRAIN_S */
+	double f = clampd(1 - q * (1 + fmax(rc->trend, 0)) / 1e6 / DRAIN_S, CUT_FLOOR, CUT_FACTOR);
+	double cap = rc->st.capacity_kbps;
+	/* GCC's link capacity estimate: the incoming rate at overuse, averaged
+	 * while the overuses agree (the cut then takes the average: one noisy
+	 * reading is no reason to cut deeper), taken afresh when one is far off */
+	rc->st.capacity_kbps = cap > 0 && in > 0.7 * cap && in < 1.3 * cap ? 0.8 * cap + 0.2 * in : in;
+	rc->rate_kbps = fmax(fmin(rc->rate_kbps, rc->st.capacity_kbps * f), rc->cfg.min_kbps);
+	rc->last_cut_us = t;
+	rc->written_since_cut = false;
+}
+
+static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double threshold)
+{
+	double q = rc->st.queue_delay_us, cap = rc->st.capacity_kbps;
+	if (stalled(rc, t)) {
+		rc->st.phase = R3D_RATE_STALLED;
+		return;
+	}
+	if (!rc->measured) {
+		rc->st.phase = R3D_RATE_START;
+		return;
+	}
+	if (q > threshold) {
+		rc->st.phase = R3D_RATE_BACKOFF;
+		/* a cut shows in TCP's delivery rate after about an RTT; in the
+		 * sent rate (no TCP_INFO) after its window */
+		uint64_t guard = tcp_delivery_fresh(rc, t)
+					 ? rtt_min(rc, t) + 1000000u / rc->cfg.max_fps
+					 : 3 * WINDOW_US;
+		/* and for news of the first: a frame written (an outage writes none) */
+		bool due = !rc->last_cut_us || t - rc->last_cut_us >= guard;
+		if (rc->trend > FALLING && rc->written_since_cut && due)
+			cut(rc, t, q);
+		return;
+	}
+	bool near = cap > 0 && rc->rate_kbps >= 0.8 * cap && rc->rate_kbps < 1.1 * cap;
+	rc->st.phase = near ? R3D_RATE_HOLD : R3D_RATE_PROBE;
+	/* growth needs evidence: that the screen sends about the target (an
+	 * idle one proves nothing), and while the link is the limit, that it
+	 * delivers about the target (more only queues) */
+	bool tcp = tcp_delivery_fresh(rc, t);
+	double delivered = tcp ? rc->delivery_kbps : rc->st.sent_kbps;
+	bool link_limited = tcp ? !rc->app_limited
+				: rc->unwritten_since_us && t - rc->unwritten_since_us > 1000000u / rc->cfg.max_fps;
+	if (rc->rate_kbps >= 2 * rc->st.sent_kbps || (link_limited && rc->rate_kbps >= 1.05 * delivered))
+		return;
+	if (rc->last_srtt_at_us && t - rc->last_srtt_at_us > GAP_US && t - rc->last_srtt_at_us < FRESH_US)
+		return; /* the RTT went unseen for a moment: no growth blind */
+	/* without an RTT the far end's queue is unseen: give it time to drain */
+	if (!rtt_fresh(rc, t) && rc->last_cut_us && t - rc->last_cut_us < DRAIN_S * 1e6)
+		return;
+	if (near)
+		rc->rate_kbps += HOLD_PER_S * cap * dt;
+	else
+		rc->rate_kbps *= pow(PROBE_PER_S, dt);
+	if (cap > 0 && rc->rate_kbps > 1.5 * cap)
+		rc->st.capacity_kbps = 0; /* well past it without queueing: the link got faster */
+	rc->rate_kbps = fmin(rc->rate_kbps, rc->cfg.max_kbps);
+}
+
+/* The fps cap the target allows: bits per frame at least the floor. */
+static unsigned fps_allowed(const struct r3d_rate_control *rc, unsigned target_kbps)
 {
 	const struct r3d_rate_config *c = &rc->cfg;
-	rc->target = clampd(rc->target, c->min_kbps, c->max_kbps);
-	unsigned target = (unsigned)lround(rc->target);
-	double pixels = (double)(c->width > 0 ? c->width : 1280) * (c->height > 0 ? c->height : 720);
-	unsigned cap = (unsigned)clampd(floor(rc->target * 1000 / (c->min_bpp * pixels)), c->min_fps, c->max_fps);
-	/* bits per frame for the frames actually sent */
-	double fps = clampd(rc->st.sent_fps, c->min_fps, cap);
-	unsigned enc = (unsigned)lround(clampd(rc->target * c->max_fps / fps, c->min_kbps, 4.0 * c->max_kbps));
-	bool big = !rc->st.encoder_kbps ||
-		   fabs((double)enc - rc->st.encoder_kbps) > MIN_CHANGE * rc->st.encoder_kbps;
-	bool soon = now_us - rc->last_change_us < MIN_INTERVAL_US;
-	rc->st.target_kbps = target;
-	if ((big && (!soon || cut)) || cap != rc->st.fps_cap) {
-		if (big)
-			rc->st.encoder_kbps = enc;
-		rc->st.fps_cap = cap;
-		rc->last_change_us = now_us;
-		rc->changed = true;
+	double floor_bits = c->min_bpp * c->width * c->height;
+	double fps = floor_bits > 0 ? target_kbps * 1000.0 / floor_bits : c->max_fps;
+	return (unsigned)clampd(floor(fps), c->min_fps, c->max_fps);
+}
+
+static void publish(struct r3d_rate_control *rc, uint64_t t)
+{
+	const struct r3d_rate_config *c = &rc->cfg;
+	struct r3d_rate_state *st = &rc->st;
+	unsigned target = (unsigned)lround(clampd(rc->rate_kbps, c->min_kbps, c->max_kbps));
+	unsigned cap = fps_allowed(rc, target);
+	unsigned step = st->fps_cap / 10 > 2 ? st->fps_cap / 10 : 2;
+	if (cap > st->fps_cap && cap < c->max_fps && cap < st->fps_cap + step)
+		cap = st->fps_cap; /* rise in steps worth making */
+	/* x264's bits per frame are encoder_kbps / max_fps: spread the target
+	 * over the frames actually sent, and make up for what it undershoots */
+	double fps = clampd(rc->enc_fps, c->min_fps, cap), yield = clampd(rc->yield, YIELD_MIN, 1);
+	double enc_kbps = target * (double)c->max_fps / fps / yield;
+	unsigned enc = (unsigned)lround(clampd(enc_kbps, target, 4.0 * c->max_kbps));
+	bool cutting = target < (1 - PUBLISH_STEP) * st->target_kbps || cap < st->fps_cap ||
+		       enc < (1 - PUBLISH_STEP) * st->encoder_kbps;
+	bool worth = fabs((double)target - st->target_kbps) >= PUBLISH_STEP * st->target_kbps ||
+		     fabs((double)enc - st->encoder_kbps) >= PUBLISH_STEP * st->encoder_kbps ||
+		     cap != st->fps_cap ||
+		     (target != st->target_kbps && (target == c->max_kbps || target == c->min_kbps));
+	if (!cutting && !(worth && t - rc->last_publish_us >= PUBLISH_US))
+		return;
+	if (target < st->target_kbps)
+		st->decreases++;
+	else if (target > st->target_kbps)
+		st->increases++;
+	if (cap > st->fps_cap) {
+		/* the source was held at the old cap: expect it to keep up */
+		st->sent_fps = cap;
+		rc->frame_interval_us = 1e6 / cap;
 	}
+	st->target_kbps = target;
+	st->encoder_kbps = enc;
+	st->fps_cap = cap;
+	rc->last_publish_us = t;
+	rc->changed = true;
 }
 
 bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struct r3d_rate_state *out)
 {
-	now_us = tick(rc, now_us);
-	double dt = (double)(now_us - rc->last_update_us) / 1e6;
-	rc->last_update_us = now_us;
-	if (dt > 1)
-		dt = 1;
-	uint32_t q = rc->st.queue_delay_us;
-	double cap = rc->st.delivery_kbps;
-	bool cut = false;
-
-	bool waiting = rc->pending_since_us && now_us - rc->pending_since_us > STALL_US;
-	if (waiting) {
-		/* nothing written for a second: an outage; hold (one cut was made
-		 * as the queue rose), probe afresh when the link is back */
-		rc->st.phase = R3D_RATE_STALLED;
-	} else if (q > Q_HIGH_US) {
-		/* overuse: below what the link delivers, deeper the longer the queue */
-		if (now_us - rc->last_decrease_us >= (uint64_t)rc->st.srtt_us + 16000 ||
-		    rc->st.phase != R3D_RATE_BACKOFF) {
-			double base = cap > 0 ? cap : (rc->st.sent_kbps > 0 ? rc->st.sent_kbps : rc->target);
-			double drain = clampd(1.0 - (double)(q - Q_REF_US) / (2.0 * Q_SCALE_US), 0.3, CUT_FACTOR);
-			double next = base * drain;
-			if (next < rc->target) {
-				rc->target = next;
-				rc->st.decreases++;
-				cut = true;
-			}
-			if (cap > 0)
-				rc->st.capacity_kbps = cap;
-			rc->last_decrease_us = now_us;
-		}
-		rc->st.phase = R3D_RATE_BACKOFF;
-	} else if (q <= Q_REF_US) {
-		double c = rc->st.capacity_kbps;
-		if (rc->st.phase == R3D_RATE_BACKOFF && c > 0 && rc->target < 0.8 * c) {
-			rc->target = 0.8 * c; /* drained: back near the estimate at once */
-			rc->st.increases++;
-		}
-		if (c > 0 && rc->target > 1.1 * c)
-			rc->st.capacity_kbps = c = 0; /* past it without queueing: the link got faster */
-		bool near = c > 0;
-		double grow = near ? GROW_NEAR : GROW_FAST;
-		double before = rc->target;
-		rc->target *= 1.0 + grow * dt;
-		if (rc->target > before && before < rc->cfg.max_kbps)
-			rc->st.increases++;
-		rc->st.phase = near ? R3D_RATE_HOLD : R3D_RATE_PROBE;
-	} else if (rc->st.phase == R3D_RATE_START || rc->st.phase == R3D_RATE_STALLED) {
-		rc->st.phase = R3D_RATE_HOLD; /* between the thresholds: keep the rate */
+	uint64_t t = advance(rc, now_us);
+	double dt_us = (double)(t - rc->last_decide_us);
+	rc->last_decide_us = t;
+	measure_sent(rc, t);
+	rc->burst_us = fmax(rc->burst_us - 0.5 * dt_us, 0); /* srtt shows it late, smoothed */
+	if (!tcp_delivery_fresh(rc, t) || rc->app_limited || !(rc->delivery_kbps > 0))
+		rc->fluid_qdelay_us = 0; /* the link was not kept busy: no queue of ours */
+	else
+		rc->fluid_qdelay_us = clampd(rc->fluid_qdelay_us + (rc->st.sent_kbps / rc->delivery_kbps - 1) * dt_us,
+					     0, 1e7);
+	double threshold, smooth;
+	double q = queue_delay_us(rc, t, &threshold, &smooth);
+	if (rc->trend_reset) {
+		rc->trend = 0;
+		rc->qdelay_prev_us = smooth;
+		rc->trend_reset = false;
 	}
-	apply_outputs(rc, now_us, cut);
+	if (dt_us > 0) {
+		/* the delay's slope, smoothed over about 40 ms */
+		double a = dt_us / (dt_us + 40000.0);
+		rc->trend += a * ((smooth - rc->qdelay_prev_us) / dt_us - rc->trend);
+		rc->qdelay_prev_us = smooth;
+	}
+	rc->st.queue_delay_us = (uint32_t)fmin(q, UINT32_MAX);
+	rc->st.srtt_us = rc->srtt_us;
+	rc->st.min_rtt_us = rtt_min(rc, t);
+	rc->st.delivery_kbps = incoming_kbps(rc, t);
+	control(rc, t, fmin(dt_us / 1e6, 0.2), threshold);
+	/* the fps the encoder's bits are spread over: what is sent, except
+	 * while the link drops frames (congestion is no lower frame rate) */
+	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && rc->st.sent_fps >= 1)
+		rc->enc_fps = fmin(rc->st.sent_fps, rc->st.fps_cap);
+	publish(rc, t);
 	if (out)
 		*out = rc->st;
 	bool changed = rc->changed;

@@ -81,17 +81,29 @@ struct r3d_rate_control {
 	struct r3d_rate_config cfg;
 	struct r3d_rate_state st;
 	/* private to rate-control.c from here */
-	double target;                 /* kbit/s, unrounded */
-	uint64_t start_us, last_update_us, last_change_us, last_decrease_us;
-	uint64_t last_written_us, last_frame_us, pending_since_us;
-	uint64_t window_start_us;
-	double bytes_window, frames_window;
-	uint32_t rtt_min;
-	uint64_t rtt_min_at_us, delivery_at_us;
-	uint64_t written_min_us, written_min_at_us; /* no TCP_INFO: hand -> written */
-	uint32_t last_retrans;
-	bool have_transport;
-	bool changed;
+	uint64_t now_us, raw_us;       /* own clock (never back, a jump is no time); the caller's last */
+	uint64_t last_decide_us, last_publish_us, last_cut_us;
+	uint64_t last_written_us, unwritten_since_us, last_frame_us;
+	uint64_t last_srtt_at_us, last_delivery_at_us, window_start_us;
+	uint64_t unwritten_bytes;      /* handed since the sink was last idle */
+	uint32_t last_frame_bytes, srtt_us, unsent_bytes, pipe_bytes;
+	double rate_kbps;              /* the target, unrounded */
+	double enc_fps;                /* frames per second the encoder's bits are spread over */
+	double yield;                  /* the encoder's bits per frame over those asked for, smoothed */
+	double delivery_kbps;          /* TCP's delivery rate, smoothed */
+	double window_bytes;           /* handed since window_start_us */
+	double sent_peak_kbps;         /* the sink's rate at its recent peak */
+	double frame_interval_us;      /* between frames handed, smoothed */
+	double qdelay_prev_us, trend;  /* queueing delay at the last decide; its slope (us per us) */
+	double written_qdelay_us;      /* without srtt: hand -> written beyond serialisation */
+	double fluid_qdelay_us;        /* without srtt: sending above the delivery rate, integrated */
+	double burst_us;               /* queueing expected from frames larger than usual */
+	double avg_frame_bytes;
+	uint32_t rtt_min_cur, rtt_min_prev; /* srtt minimum, this half window and the last */
+	uint64_t rtt_min_start_us;
+	bool app_limited;              /* the last TCP delivery sample was */
+	bool trend_reset;              /* srtt came back after a gap: restart the slope */
+	bool measured, written_since_cut, keyframe_due, changed;
 };
 
 /* cfg is copied; bad values (0 start, min > max) are clamped to sane ones
