@@ -46,6 +46,12 @@ def require_guest_and_qemu(qemu, qemu_expected):
         path = os.path.join(BUILD, "guest", f)
         if not os.path.isfile(path):
             fail("%s is missing: 'make build' (make guest) builds the test guest" % path)
+    require_qemu(qemu, qemu_expected)
+
+
+def require_qemu(qemu, qemu_expected):
+    """The patched QEMU (no guest needed): fail when an expected one is
+    missing, skip (77) when this build makes none."""
     if not os.access(qemu, os.X_OK):
         if qemu_expected:
             fail("%s is missing although the build makes it (make build)" % qemu)

@@ -183,11 +183,7 @@ def main():
     ap.add_argument("--qemu-expected", action="store_true")
     ap.add_argument("--port", type=int, default=5962)
     a = ap.parse_args()
-    if not os.access(a.qemu, os.X_OK):
-        if a.qemu_expected:
-            gb.fail("%s is missing although the build makes it (make build)" % a.qemu)
-        gb.log("SKIP: no patched QEMU at %s" % a.qemu)
-        sys.exit(gb.SKIP)
+    gb.require_qemu(a.qemu, a.qemu_expected)
     if a.case == "withheld-init-gl":
         case_withheld_init(a, "virtio-vga-gl", True)
     else:
