@@ -61,6 +61,7 @@
 #define CUT_FLOOR 0.4             /* the deepest cut, x incoming */
 #define FALLING (-0.02)           /* a queue shrinking faster (us per us) is draining */
 #define PROBE_PER_S 2.0           /* multiplicative growth far from the estimate */
+#define GROWING 0.5               /* queue growing this fast (s/s): a cut needs no written frame */
 #define HOLD_PER_S 0.10           /* additive growth near it, x the estimate per second */
 #define STALL_US 1000000u         /* frames handed, none written: outage */
 #define MAX_STEP_US 500000u       /* a longer step between calls is a clock jump */
@@ -310,6 +311,9 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 		rc->last_srtt_at_us = t;
 		rtt_min_add(rc, t, s->srtt_us);
 	}
+	if (s->delivery_rate_bps != rc->last_delivery_bps)
+		rc->acked_since_cut = true; /* TCP took a new rate sample: an ACK came */
+	rc->last_delivery_bps = s->delivery_rate_bps;
 	if (s->delivery_rate_bps) {
 		double kbps = fmin((double)s->delivery_rate_bps * 8 / 1000, KBPS_MAX);
 		rc->measured = true;
@@ -412,6 +416,7 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	rc->rate_kbps = fmax(fmin(rc->rate_kbps, rc->st.capacity_kbps * f), rc->cfg.min_kbps);
 	rc->last_cut_us = t;
 	rc->written_since_cut = false;
+	rc->acked_since_cut = false;
 }
 
 static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double threshold)
@@ -432,9 +437,14 @@ static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double t
 		uint64_t guard = tcp_delivery_fresh(rc, t)
 					 ? rtt_min(rc, t) + 1000000u / rc->cfg.max_fps
 					 : 3 * WINDOW_US;
-		/* and for news of the first: a frame written (an outage writes none) */
+		/* and for news of the first: a frame written (an outage writes
+		 * none), or the queue still growing fast while ACKs still come
+		 * (a new delivery sample: a link that slowed down writes nothing
+		 * either while the queue lasts, and waiting for a frame there let
+		 * it grow for another half second; an outage brings no ACK) */
 		bool due = !rc->last_cut_us || t - rc->last_cut_us >= guard;
-		if (rc->trend > FALLING && rc->written_since_cut && due)
+		bool news = rc->written_since_cut || (rc->trend > GROWING && rc->acked_since_cut);
+		if (rc->trend > FALLING && news && due)
 			cut(rc, t, q);
 		return;
 	}

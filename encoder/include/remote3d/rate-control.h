@@ -103,6 +103,8 @@ struct r3d_rate_control {
 	uint64_t rtt_min_start_us;
 	bool app_limited;              /* the last TCP delivery sample was */
 	bool trend_reset;              /* srtt came back after a gap: restart the slope */
+	uint64_t last_delivery_bps;    /* the last sample's delivery rate, to see new ones */
+	bool acked_since_cut;          /* a new delivery sample since the last cut */
 	bool measured, written_since_cut, keyframe_due, changed;
 };
 
