@@ -137,16 +137,18 @@ def analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cj
     except (OSError, ValueError):
         pass
     stats = read_jsonl(slog)
-    series = []  # (t, sent kbit/s, target, queue bytes)
-    prev = None
+    series = []  # (t, sent kbit/s over the last second, target, queue bytes, fps cap, queueing)
+    seen = []    # (t, cumulative bytes)
     for s in stats:
         t = s.get("t", 0) + (src_t0 - link_t0)
         q = s.get("queue_bytes", 0) + s.get("socket_unsent_bytes", 0)
+        seen.append((t, s.get("bytes", 0)))
         kbps = None
-        if prev and t > prev[0]:
-            kbps = (s.get("bytes", 0) - prev[1]) * 8 / 1000.0 / (t - prev[0])
+        back = [p for p in seen if t - p[0] >= 0.99]
+        if back:
+            t0, b0 = back[-1]
+            kbps = (s.get("bytes", 0) - b0) * 8 / 1000.0 / (t - t0)
         series.append((t, kbps, s.get("target_kbps"), q, s.get("fps_cap"), s.get("queue_delay_ms")))
-        prev = (t, s.get("bytes", 0))
     link = []
     for s in read_jsonl(lstats):
         if "down" in s and "t" in s:
@@ -319,7 +321,7 @@ def plot(results, profiles, modes, out):
                      color=colour.get(m), label=label)
             s = [(t, k) for t, k, _, _, _, _ in r["series"] if k is not None]
             ax2.plot([t for t, _ in s], [k / 1000 for _, k in s], "-", lw=1.4, color=colour.get(m),
-                     label="sent, rate control %s" % m)
+                     label="sent (1 s window), rate control %s" % m)
         link = (results.get((p, "on")) or results.get((p, "off")) or {}).get("link", [])
         if link and any(rate for _, rate, _ in link):
             ax2.step([t for t, _, _ in link], [rate / 1000 for _, rate, _ in link], where="post",
