@@ -473,23 +473,23 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
 					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
 	if (cfg->rate_control) {
-		unsigned nominal = cfg->max_fps ? cfg->max_fps : 60;
+		unsigned min = cfg->min_bitrate_kbps;
 		struct r3d_rate_config rcfg = {
 			.start_kbps = s->bitrate_kbps,
-			.min_kbps = cfg->min_bitrate_kbps,
+			.min_kbps = min,
 			/* a good link keeps the start bitrate: it is the quality asked for */
-			.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps : s->bitrate_kbps,
-			.max_fps = nominal,
+			.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps
+							  : (min > s->bitrate_kbps ? min : s->bitrate_kbps),
+			.max_fps = cfg->max_fps ? cfg->max_fps : 60,
 			.width = w,
 			.height = h,
 		};
-		const char *why = NULL;
-		if (rcfg.min_kbps && rcfg.min_kbps > rcfg.max_kbps)
-			rcfg.max_kbps = rcfg.min_kbps > s->bitrate_kbps ? rcfg.min_kbps : s->bitrate_kbps;
-		if (rcfg.start_kbps > rcfg.max_kbps)
+		/* the size's default start goes inside the range; a given one must be in it */
+		if (!cfg->bitrate_kbps && rcfg.start_kbps < min)
+			rcfg.start_kbps = min;
+		if (!cfg->bitrate_kbps && rcfg.start_kbps > rcfg.max_kbps)
 			rcfg.start_kbps = rcfg.max_kbps;
-		if (rcfg.min_kbps && rcfg.start_kbps < rcfg.min_kbps)
-			rcfg.start_kbps = rcfg.min_kbps;
+		const char *why = NULL;
 		if (!r3d_rate_config_check(&rcfg, &why)) {
 			r3d_set_error(error, "stream: rate control: %s", why ? why : "bad configuration");
 			free(s->encoder_name);

@@ -22,7 +22,6 @@ import csv
 import json
 import os
 import signal
-import statistics
 import subprocess
 import sys
 import time

@@ -98,8 +98,7 @@ PICTURE = {sl.MSG_DISPLAY_DRAW_COPY, sl.MSG_DISPLAY_STREAM_DATA}
 
 def display_after_init(port, timeout=3.0):
     """A client that does everything right: the message types it got."""
-    main, sid = sl.session("127.0.0.1", port)
-    d = sl.Channel("127.0.0.1", port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+    main, d = sl.display_link("127.0.0.1", port)
     sl.display_init(d)
     got = set()
     deadline = time.monotonic() + timeout
@@ -129,15 +128,13 @@ def case_withheld_init(a, device, gl):
         qmp = Qmp(qmp_path)
         time.sleep(3)  # the firmware draws its screen
         for i in range(5):
-            main, sid = sl.session("127.0.0.1", a.port)
-            d = sl.Channel("127.0.0.1", a.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+            main, d = sl.display_link("127.0.0.1", a.port)
             time.sleep(0.5)
             d.close()
             main.close()
             time.sleep(0.3)
             gb.check(proc.poll() is None, "QEMU alive after withheld-init client %d closed" % (i + 1))
-        main, sid = sl.session("127.0.0.1", a.port)
-        d = sl.Channel("127.0.0.1", a.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+        main, d = sl.display_link("127.0.0.1", a.port)
         t0 = time.monotonic()
         dropped_after = None
         try:

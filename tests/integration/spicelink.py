@@ -33,6 +33,9 @@ DISPLAY_CAP_STREAM_REPORT = 4
 DISPLAY_CAP_MULTI_CODEC = 8
 DISPLAY_CAP_CODEC_H264 = 11
 
+H264_DISPLAY_CAPS = (DISPLAY_CAP_SIZED_STREAM, DISPLAY_CAP_MONITORS_CONFIG, DISPLAY_CAP_STREAM_REPORT,
+                     DISPLAY_CAP_MULTI_CODEC, DISPLAY_CAP_CODEC_H264)
+
 EXTERNAL_STREAM_ID = 50  # NUM_STREAMS in spice-server: the id of remote3d's stream
 
 
@@ -154,13 +157,17 @@ def session(host, port, password="", timeout=10.0):
     raise LinkError("no MAIN_INIT within %.0f s" % timeout)
 
 
+def display_link(host, port, password="", timeout=10.0):
+    """A session's main channel and its display channel, linked with the
+    caps of an H.264 client; no DISPLAY_INIT sent yet."""
+    main, sid = session(host, port, password, timeout)
+    return main, Channel(host, port, CHANNEL_DISPLAY, sid, H264_DISPLAY_CAPS, password, timeout)
+
+
 def display_init(ch):
     """SPICE_MSGC_DISPLAY_INIT: pixmap cache 1 (8 MiB), glz dictionary 1."""
     ch.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", 1, 8 << 20, 1, 1 << 20))
 
-
-H264_DISPLAY_CAPS = (DISPLAY_CAP_SIZED_STREAM, DISPLAY_CAP_MONITORS_CONFIG, DISPLAY_CAP_STREAM_REPORT,
-                     DISPLAY_CAP_MULTI_CODEC, DISPLAY_CAP_CODEC_H264)
 
 
 def stream_report(ch, unique_id, frames, drops, delay_ms=0):

@@ -32,8 +32,7 @@ HOST = "127.0.0.1"
 
 # 1. withheld init, closed
 for i in range(5):
-    main, sid = sl.session(HOST, args.port)
-    d = sl.Channel(HOST, args.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+    main, d = sl.display_link(HOST, args.port)
     time.sleep(0.3)
     d.close()
     main.close()
@@ -41,8 +40,7 @@ for i in range(5):
     t.check(src.poll() is None, "testsrc alive after withheld-init client %d closed" % (i + 1))
 
 # 2. withheld init, held: the server drops it after its init timeout
-holder_main, sid = sl.session(HOST, args.port)
-holder = sl.Channel(HOST, args.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+holder_main, holder = sl.display_link(HOST, args.port)
 held_since = time.monotonic()
 dropped_after = None
 try:
@@ -59,8 +57,7 @@ t.check(src.poll() is None, "testsrc alive after the holder was dropped")
 
 # ... and a real client that comes while one holds its link gets the stream
 # (spice-server serves one client: the new session replaces the holder's)
-holder_main, sid = sl.session(HOST, args.port)
-holder = sl.Channel(HOST, args.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+holder_main, holder = sl.display_link(HOST, args.port)
 rc, rep, err = t.run_client(args, wd, args.port, name="beside-holder", opts=["--duration", "2"])
 holder.close()
 holder_main.close()
@@ -69,8 +66,7 @@ t.check(rc == 0 and rep is not None and rep["frames"] >= 15,
         % (rep["frames"] if rep else "none"))
 
 # 3. decoder-error cycling
-main, sid = sl.session(HOST, args.port)
-d = sl.Channel(HOST, args.port, sl.CHANNEL_DISPLAY, sid, sl.H264_DISPLAY_CAPS)
+main, d = sl.display_link(HOST, args.port)
 sl.display_init(d)
 creates, errors_sent, uid = 0, 0, None
 t0 = time.monotonic()
