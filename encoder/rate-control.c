@@ -36,6 +36,20 @@
  *    The max-filter is applied to the sink's rate (a dip while frames wait
  *    is no lower capacity), not to TCP's delivery rate: after a step down
  *    that window's max is the old rate, the one thing a cut must not use.
+ *    And BBR's in-flight bound (r3d_rate_control_hold_us): the sink's room
+ *    is held while more than 2 x the target's bandwidth-delay product is
+ *    unacked or unsent, so a link that slows down gets about an RTT of
+ *    frames before the first cut instead of every frame made while the
+ *    srtt catches up (measured: 1.1 s of latency after a 10 -> 1 Mbit/s
+ *    step became 0.6 s); held frames are replaced by newer ones.
+ *  - The flight itself, read at every sample: what left it per 100 ms
+ *    while a queue kept the link busy is the rate the far end takes now
+ *    (TCP's delivery rate lags a slowed link by an RTT the queue itself
+ *    lengthens): a cut far under the usual base takes it. The flight
+ *    beyond a base RTT of it is the queue now; a flight of no more than a
+ *    frame is no queue, whatever the srtt (it falls late after a drain).
+ *    An srtt well under the base RTT of the last capacity estimate says
+ *    the link changed: the estimate is forgotten (growth multiplicative).
  * Growth needs evidence: not past twice what is sent (an idle screen
  * proves nothing), not while the RTT goes unseen. Frames larger than usual
  * (keyframes) queue for their own length: that much delay is expected. A
@@ -62,7 +76,7 @@
 #define FALLING (-0.02)           /* a queue shrinking faster (us per us) is draining */
 #define PROBE_PER_S 2.0           /* multiplicative growth far from the estimate */
 #define GROWING 0.5               /* queue growing this fast (s/s): a cut needs no written frame */
-#define HOLD_PER_S 0.10           /* additive growth near it, x the estimate per second */
+#define HOLD_PER_S 0.08           /* additive growth near it, x the estimate per second */
 #define STALL_US 1000000u         /* frames handed, none written: outage */
 #define MAX_STEP_US 500000u       /* a longer step between calls is a clock jump */
 #define FRESH_US 1000000u         /* a transport reading older than this is not used */
@@ -203,9 +217,20 @@ static double serial_us(const struct r3d_rate_control *rc, uint64_t t, double by
 	return bytes * 8000.0 / fmax(incoming_kbps(rc, t), rc->rate_kbps);
 }
 
+/* Frames handed and none written, or the sink's room held while the
+ * flight does not drain, for a second: an outage. */
 static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
 {
-	return rc->unwritten_since_us && t - rc->unwritten_since_us > STALL_US;
+	return (rc->unwritten_since_us && t - rc->unwritten_since_us > STALL_US) ||
+	       (rc->hold_since_us && t - rc->hold_since_us > STALL_US);
+}
+
+/* The end of an outage: the srtt grew with its age, not with a queue; let
+ * it show whether it falls before it may cut. */
+static void stall_ended(struct r3d_rate_control *rc, uint64_t t)
+{
+	rc->trend = 0;
+	rc->last_cut_us = t;
 }
 
 void r3d_rate_control_init(struct r3d_rate_control *rc, const struct r3d_rate_config *cfg, uint64_t now_us)
@@ -240,6 +265,7 @@ void r3d_rate_control_on_frame(struct r3d_rate_control *rc, uint64_t now_us, uin
 {
 	uint64_t t = advance(rc, now_us);
 	rc->window_bytes += bytes;
+	rc->handed_total += bytes;
 	if (!rc->unwritten_since_us)
 		rc->unwritten_since_us = t;
 	rc->unwritten_bytes += bytes;
@@ -279,12 +305,8 @@ void r3d_rate_control_on_written(struct r3d_rate_control *rc, uint64_t now_us, u
 		double wait = (double)(t - rc->last_frame_us) - serial_us(rc, t, rc->last_frame_bytes);
 		rc->written_qdelay_us = 0.5 * rc->written_qdelay_us + 0.5 * fmax(wait, 0);
 	}
-	if (was_stalled) {
-		/* the srtt grew with the outage's age, not with a queue: let
-		 * it show whether it falls before it may cut */
-		rc->trend = 0;
-		rc->last_cut_us = t;
-	}
+	if (was_stalled)
+		stall_ended(rc, t);
 	/* every frame handed is written: what the sink's pipe still holds
 	 * (frames_queued) waits behind them, counted as queued bytes */
 	(void)frames_queued;
@@ -294,6 +316,31 @@ void r3d_rate_control_on_written(struct r3d_rate_control *rc, uint64_t now_us, u
 	rc->pipe_bytes = (uint32_t)(bytes_queued < BYTES_MAX ? bytes_queued : BYTES_MAX);
 	rc->unsent_bytes = socket_unsent_bytes < BYTES_MAX ? socket_unsent_bytes : BYTES_MAX;
 	rc->st.socket_unsent_bytes = rc->unsent_bytes;
+}
+
+/* Bytes in flight (unacked + unsent): what left the flight per window is
+ * the rate the far end takes now (GCC's incoming rate; TCP's delivery
+ * rate lags a slowed link by an RTT that the queue itself lengthens). */
+static void inflight_add(struct r3d_rate_control *rc, uint64_t t, uint32_t inflight)
+{
+	rc->inflight_bytes = inflight;
+	rc->inflight_at_us = t;
+	rc->st.inflight_bytes = inflight;
+	uint64_t span = t - rc->ack_ref_at_us;
+	if (rc->ack_ref_at_us && span < WINDOW_US)
+		return;
+	if (rc->ack_ref_at_us && span < 4 * WINDOW_US) {
+		double left = (double)rc->ack_ref_inflight + (double)(rc->handed_total - rc->ack_ref_handed) - inflight;
+		rc->ack_kbps = fmin(fmax(left, 0) * 8000.0 / span, KBPS_MAX);
+		/* only while a queue kept the link busy is that its rate (an
+		 * application-limited flight carries what it is given) */
+		double normal = fmax(rc->rate_kbps * 125.0 * rtt_min(rc, t) / 1e6, rc->avg_frame_bytes) + 2 * 1448;
+		rc->ack_busy = fmin(rc->ack_ref_inflight, inflight) > normal;
+		rc->ack_at_us = t;
+	}
+	rc->ack_ref_at_us = t;
+	rc->ack_ref_handed = rc->handed_total;
+	rc->ack_ref_inflight = inflight;
 }
 
 void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
@@ -307,12 +354,16 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 		if (!rc->last_srtt_at_us || t - rc->last_srtt_at_us > GAP_US)
 			rc->trend_reset = true; /* a jump after a gap (or from the written events) is no slope */
 		rc->measured = true;
+		if (rc->cap_base_rtt_us && s->srtt_us < 0.85 * rc->cap_base_rtt_us)
+			rc->st.capacity_kbps = 0; /* faster than when it was estimated: the link changed */
 		rc->srtt_us = s->srtt_us;
 		rc->last_srtt_at_us = t;
 		rtt_min_add(rc, t, s->srtt_us);
 	}
-	if (s->delivery_rate_bps != rc->last_delivery_bps)
+	if (s->delivery_rate_bps != rc->last_delivery_bps) {
 		rc->acked_since_cut = true; /* TCP took a new rate sample: an ACK came */
+		rc->last_ack_us = t;
+	}
 	rc->last_delivery_bps = s->delivery_rate_bps;
 	if (s->delivery_rate_bps) {
 		double kbps = fmin((double)s->delivery_rate_bps * 8 / 1000, KBPS_MAX);
@@ -323,6 +374,8 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 		rc->app_limited = s->app_limited;
 		rc->last_delivery_at_us = t;
 	}
+	if (s->unacked_bytes || s->notsent_bytes || s->srtt_us)
+		inflight_add(rc, t, (uint32_t)fmin((double)s->unacked_bytes + s->notsent_bytes, BYTES_MAX));
 	/* retransmits_total is on purpose not read: loss is not congestion */
 	if (s->notsent_bytes <= BYTES_MAX) { /* more than any socket buffer: absurd */
 		rc->unsent_bytes = s->notsent_bytes;
@@ -373,6 +426,13 @@ static double queue_delay_us(const struct r3d_rate_control *rc, uint64_t t, doub
 	*threshold = QDELAY_TARGET_US + rc->burst_us;
 	if (rtt_fresh(rc, t)) {
 		q = fmax((double)rc->srtt_us - rtt_min(rc, t), 0);
+		/* no more in flight than a frame or the pipe's own share: no
+		 * queue, whatever the srtt (it falls late after a drain, the
+		 * slower the fewer ACKs) */
+		double bdp = rc->rate_kbps * 125.0 * rtt_min(rc, t) / 1e6;
+		if (rc->inflight_at_us && t - rc->inflight_at_us < GAP_US &&
+		    rc->inflight_bytes <= fmax(bdp, rc->avg_frame_bytes) + 2 * 1448)
+			q = 0;
 		*smooth = q;
 	} else {
 		/* what the sink sees is only the near end of the queue: a frame
@@ -399,12 +459,25 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	double in = incoming_kbps(rc, t);
 	if (!(in > 0))
 		in = rc->rate_kbps;
-	/* GCC's delay gradient: a queue growing at `trend` seconds per second
-	 * takes 1 + trend times what the link carries. It shows before the
-	 * delivery rate does (that lags by the queue it measures across);
-	 * not while a large frame's own queue is expected. */
-	if (rc->trend > 0.5 && !rc->burst_us)
+	bool acks = rc->ack_at_us && t - rc->ack_at_us < 3 * WINDOW_US && rc->ack_kbps > 0 && rc->ack_busy &&
+		    rc->last_ack_us && t - rc->last_ack_us < 60000u; /* ACKs still come: no outage */
+	if (acks) {
+		/* with a queue the link is busy: what leaves the flight is what
+		 * it carries now (TCP's delivery rate lags a slowed link by an
+		 * RTT that the queue itself lengthens; near it, noise), and the
+		 * flight beyond a base RTT of it is the queue now (the srtt
+		 * shows it late, smoothed) */
+		if (rc->ack_kbps < 0.7 * in)
+			in = rc->ack_kbps;
+		double ack = rc->ack_kbps * 125.0; /* bytes/s */
+		q = fmin(q, fmax(rc->inflight_bytes - ack * rtt_min(rc, t) / 1e6, 0) / ack * 1e6);
+	} else if (rc->trend > 0.5 && !rc->burst_us) {
+		/* GCC's delay gradient: a queue growing at `trend` seconds per
+		 * second takes 1 + trend times what the link carries. It shows
+		 * before the delivery rate does; not while a large frame's own
+		 * queue is expected. */
 		in = fmax(fmin(in, rc->st.sent_kbps / (1 + rc->trend)), 0.25 * in);
+	}
 	/* the queue seen is as old as the queueing it measures: growing at
 	 * `trend`, it is larger by now; drain that within DRAIN_S */
 	double f = clampd(1 - q * (1 + fmax(rc->trend, 0)) / 1e6 / DRAIN_S, CUT_FLOOR, CUT_FACTOR);
@@ -413,6 +486,7 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	 * while the overuses agree (the cut then takes the average: one noisy
 	 * reading is no reason to cut deeper), taken afresh when one is far off */
 	rc->st.capacity_kbps = cap > 0 && in > 0.7 * cap && in < 1.3 * cap ? 0.8 * cap + 0.2 * in : in;
+	rc->cap_base_rtt_us = rtt_min(rc, t);
 	rc->rate_kbps = fmax(fmin(rc->rate_kbps, rc->st.capacity_kbps * f), rc->cfg.min_kbps);
 	rc->last_cut_us = t;
 	rc->written_since_cut = false;
@@ -471,6 +545,45 @@ static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double t
 	if (cap > 0 && rc->rate_kbps > 1.5 * cap)
 		rc->st.capacity_kbps = 0; /* well past it without queueing: the link got faster */
 	rc->rate_kbps = fmin(rc->rate_kbps, rc->cfg.max_kbps);
+}
+
+/* BBR's inflight bound at the target: 2 x its bandwidth-delay product,
+ * and room for two frames beyond one (a frame goes out in one burst);
+ * 0 = no cap (no base RTT). */
+static double inflight_cap(const struct r3d_rate_control *rc, uint64_t t)
+{
+	uint32_t base = rtt_min(rc, t);
+	if (!base)
+		return 0;
+	double bdp = rc->rate_kbps * 125.0 * base / 1e6; /* kbit/s x us -> bytes */
+	/* nor less than a frame interval drains (a fast link: nothing to hold) */
+	double frame_drain = tcp_delivery_fresh(rc, t) ? rc->delivery_kbps * 125.0 / rc->cfg.max_fps : 0;
+	return fmax(fmax(2 * bdp, bdp + 2 * fmax(rc->avg_frame_bytes, 1500)), frame_drain);
+}
+
+uint64_t r3d_rate_control_hold_us(struct r3d_rate_control *rc, uint64_t now_us)
+{
+	uint64_t t = advance(rc, now_us);
+	double cap = inflight_cap(rc, t);
+	rc->st.inflight_cap_bytes = (uint32_t)fmin(cap, UINT32_MAX);
+	if (!(cap > 0) || !rc->inflight_at_us || t - rc->inflight_at_us >= GAP_US ||
+	    rc->inflight_bytes <= cap) {
+		if (rc->holding && stalled(rc, t))
+			stall_ended(rc, t);
+		if (rc->holding)
+			rc->last_hold_end_us = t;
+		rc->holding = false;
+		rc->hold_since_us = 0;
+		return 0;
+	}
+	if (!rc->holding) {
+		rc->st.holds++;
+		rc->hold_since_us = t;
+	}
+	rc->holding = true;
+	/* the next reading tells (at each frame written and on the sink's
+	 * timer); by the time this one goes stale nothing holds */
+	return (uint64_t)fmax((double)(rc->inflight_at_us + GAP_US - t), 1000);
 }
 
 /* The fps cap the target allows: bits per frame at least the floor. */
@@ -532,7 +645,7 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	else
 		rc->fluid_qdelay_us = clampd(rc->fluid_qdelay_us + (rc->st.sent_kbps / rc->delivery_kbps - 1) * dt_us,
 					     0, 1e7);
-	double threshold, smooth;
+	double threshold, smooth = 0;
 	double q = queue_delay_us(rc, t, &threshold, &smooth);
 	if (rc->trend_reset) {
 		rc->trend = 0;
@@ -551,8 +664,9 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	rc->st.delivery_kbps = incoming_kbps(rc, t);
 	control(rc, t, fmin(dt_us / 1e6, 0.2), threshold);
 	/* the fps the encoder's bits are spread over: what is sent, except
-	 * while the link drops frames (congestion is no lower frame rate) */
-	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && rc->st.sent_fps >= 1)
+	 * while the link drops frames (congestion, a hold: no lower frame rate) */
+	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && !rc->holding &&
+	    (!rc->last_hold_end_us || t - rc->last_hold_end_us > 500000u) && rc->st.sent_fps >= 1)
 		rc->enc_fps = fmin(rc->st.sent_fps, rc->st.fps_cap);
 	publish(rc, t);
 	if (out)

@@ -91,10 +91,12 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 			"\"rate_control\":{\"phase\":\"%s\",\"target_kbps\":%u,\"encoder_kbps\":%u,"
 			"\"fps_cap\":%u,\"sent_kbps\":%.1f,\"sent_fps\":%.2f,\"delivery_kbps\":%.1f,"
 			"\"capacity_kbps\":%.1f,\"srtt_ms\":%.2f,\"min_rtt_ms\":%.2f,\"queue_delay_ms\":%.2f,"
-			"\"socket_unsent_bytes\":%u,\"decreases\":%llu,\"increases\":%llu},",
+			"\"socket_unsent_bytes\":%u,\"inflight_bytes\":%u,\"inflight_cap_bytes\":%u,"
+			"\"holds\":%llu,\"decreases\":%llu,\"increases\":%llu},",
 			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
 			r->sent_fps, r->delivery_kbps, r->capacity_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3,
-			r->queue_delay_us / 1e3, r->socket_unsent_bytes, (unsigned long long)r->decreases,
+			r->queue_delay_us / 1e3, r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes,
+			(unsigned long long)r->holds, (unsigned long long)r->decreases,
 			(unsigned long long)r->increases);
 	}
 	fputs("\"stages\":{", f);

@@ -83,6 +83,8 @@ struct r3d_stream {
 	struct r3d_rate_control rc;  /* rate-control.h: bitrate and fps cap from the link */
 	uint64_t rate_tick_us;       /* real monotonic time of the next timer look; 0 = none */
 	uint32_t socket_unsent;      /* the last transport sample's unsent bytes */
+	bool sink_held;              /* the sink has room, held back while too much is in flight */
+	uint64_t hold_until_us;      /* real monotonic time to look again; 0 = none */
 	struct r3d_stats_window win[R3D_STAGE_COUNT];
 	struct r3d_stats extra; /* the counters not in the frame source */
 	int encoder_nice;         /* R3D_ENCODER_NICE: the encoding threads' nice increment */
@@ -167,6 +169,25 @@ static void rate_decide(struct r3d_stream *s)
 	unsigned cap = st.fps_cap && st.fps_cap < nominal ? st.fps_cap : s->cfg.max_fps;
 	if (cap != s->fs.cfg.max_fps)
 		r3d_frame_source_set_max_fps(&s->fs, cap);
+}
+
+/* Under lock: the sink has room (or had, held back). Hand it to the frame
+ * source unless the controller holds it while too much is in flight;
+ * then look again when it expects the bytes drained (the timer) or at the
+ * next transport sample. True when a dispatch should come now. */
+static bool offer_room(struct r3d_stream *s)
+{
+	uint64_t hold = s->rate_on ? r3d_rate_control_hold_us(&s->rc, r3d_clock_now(s->clock)) : 0;
+	if (hold) {
+		s->sink_held = true;
+		s->hold_until_us = r3d_time_us() + hold;
+		pthread_cond_signal(&s->timer_cond);
+		return false;
+	}
+	s->sink_held = false;
+	s->hold_until_us = 0;
+	r3d_frame_source_sink_ready(&s->fs);
+	return extraction_due(s);
 }
 
 static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum r3d_pixel_format fmt,
@@ -393,10 +414,11 @@ static void log_summary(struct r3d_stream *s, uint64_t now)
 		const struct r3d_rate_state *r = &st.rate;
 		r3d_log(R3D_LOG_INFO,
 			"rate control: %s, target %u kbit/s (encoder %u), fps cap %u, sent %.0f kbit/s at %.1f fps, "
-			"delivery %.0f kbit/s, rtt %.1f ms (min %.1f), queueing %.1f ms, unsent %u B",
+			"delivery %.0f kbit/s, rtt %.1f ms (min %.1f), queueing %.1f ms, unsent %u B, "
+			"in flight %u B (cap %u), held %llu times",
 			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
 			r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3, r->queue_delay_us / 1e3,
-			r->socket_unsent_bytes);
+			r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes, (unsigned long long)r->holds);
 	}
 	pthread_mutex_lock(&s->lock);
 }
@@ -424,6 +446,15 @@ static void *timer_thread(void *opaque)
 			rate_decide(s);
 			continue;
 		}
+		if (s->hold_until_us && now >= s->hold_until_us) {
+			s->hold_until_us = 0;
+			if (s->sink_held && offer_room(s)) {
+				pthread_mutex_unlock(&s->lock);
+				call_wakeup(s);
+				pthread_mutex_lock(&s->lock);
+			}
+			continue;
+		}
 		if (s->pace_deadline_us && now >= s->pace_deadline_us) {
 			s->pace_deadline_us = 0;
 			pthread_mutex_unlock(&s->lock);
@@ -436,6 +467,8 @@ static void *timer_thread(void *opaque)
 			at = stats_at;
 		if (s->rate_tick_us && (!at || s->rate_tick_us < at))
 			at = s->rate_tick_us;
+		if (s->hold_until_us && (!at || s->hold_until_us < at))
+			at = s->hold_until_us;
 		if (!at) {
 			pthread_cond_wait(&s->timer_cond, &s->lock);
 			continue;
@@ -901,13 +934,12 @@ void r3d_stream_sink_ready(struct r3d_stream *s)
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
-	r3d_frame_source_sink_ready(&s->fs);
 	if (s->rate_on) {
 		r3d_rate_control_on_written(&s->rc, r3d_clock_now(s->clock), s->extra.queue_frames,
 					    s->extra.queue_bytes, s->socket_unsent);
 		rate_decide(s);
 	}
-	bool go = extraction_due(s);
+	bool go = offer_room(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
 		call_wakeup(s);
@@ -919,6 +951,8 @@ void r3d_stream_sink_gone(struct r3d_stream *s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	r3d_frame_source_sink_gone(&s->fs);
+	s->sink_held = false;
+	s->hold_until_us = 0;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -968,11 +1002,15 @@ void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transpor
 		return;
 	pthread_mutex_lock(&s->lock);
 	s->socket_unsent = t->notsent_bytes;
+	bool go = false;
 	if (s->rate_on) {
 		r3d_rate_control_on_transport(&s->rc, r3d_clock_now(s->clock), t);
 		rate_decide(s);
+		go = s->sink_held && offer_room(s);
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (go)
+		call_wakeup(s);
 }
 
 void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps)

@@ -73,7 +73,10 @@ struct r3d_rate_state {
 	uint32_t srtt_us, min_rtt_us;
 	uint32_t queue_delay_us;     /* srtt - min_rtt + unsent bytes at the delivery rate */
 	uint32_t socket_unsent_bytes;
+	uint32_t inflight_bytes;     /* the last reading's unacked + unsent bytes */
+	uint32_t inflight_cap_bytes; /* a frame waits while more than this is in flight (0 = no cap) */
 	uint64_t decreases, increases; /* counters */
+	uint64_t holds;              /* times the sink's room was held back by the cap */
 	uint64_t samples;            /* transport samples taken */
 };
 
@@ -105,6 +108,19 @@ struct r3d_rate_control {
 	bool trend_reset;              /* srtt came back after a gap: restart the slope */
 	uint64_t last_delivery_bps;    /* the last sample's delivery rate, to see new ones */
 	bool acked_since_cut;          /* a new delivery sample since the last cut */
+	uint32_t inflight_bytes;       /* unacked + unsent at inflight_at_us */
+	uint64_t inflight_at_us;
+	bool holding;                  /* the last r3d_rate_control_hold_us said wait */
+	uint64_t handed_total;         /* bytes handed, ever */
+	uint64_t ack_ref_at_us, ack_ref_handed; /* the acked-rate window's start */
+	uint32_t ack_ref_inflight;
+	double ack_kbps;               /* bytes that left the flight per second over the last window */
+	uint64_t ack_at_us;
+	uint64_t last_ack_us;          /* a sample with a new delivery rate (an ACK came) */
+	uint64_t hold_since_us;        /* held since (0 = not held) */
+	uint64_t last_hold_end_us;
+	uint32_t cap_base_rtt_us;      /* the base RTT when the capacity was estimated */
+	bool ack_busy;                 /* a queue kept the link busy over the ack window */
 	bool measured, written_since_cut, keyframe_due, changed;
 };
 
@@ -133,6 +149,17 @@ void r3d_rate_control_on_keyframe_request(struct r3d_rate_control *rc, uint64_t 
  * target/encoder bitrate or the fps cap changed since the last true;
  * *out gets the current state either way (out may be NULL). */
 bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struct r3d_rate_state *out);
+
+/* The sink has room for a frame: may one be handed now? 0 = yes, else
+ * how many microseconds until the bytes in flight (unacked + unsent on
+ * the display socket) are expected to fall under the cap; ask again then
+ * or at the next transport sample. The cap (BBR's inflight bound: twice
+ * the target's bandwidth-delay product, at least that plus two frames)
+ * keeps a link that slowed down from holding more than about an RTT of
+ * frames before the first cut; held frames are replaced by newer ones.
+ * Without a recent reading (no TCP_INFO, or samples stopped) nothing is
+ * held. */
+uint64_t r3d_rate_control_hold_us(struct r3d_rate_control *rc, uint64_t now_us);
 
 const char *r3d_rate_phase_name(enum r3d_rate_phase p); /* "probe" */
 
