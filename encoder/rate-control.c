@@ -11,7 +11,9 @@
  *    under a new capacity however far it fell. The delay gradient does
  *    two things: a cut needs the delay over the threshold and not falling
  *    (a queue already draining, after a cut or an outage, is left to
- *    drain), and a queue growing at g s/s says the link carries 1/(1+g) of
+ *    drain; and GCC's hold after a decrease: until the delay is back
+ *    under the threshold only a queue larger than the last cut saw cuts
+ *    again), and a queue growing at g s/s says the link carries 1/(1+g) of
  *    what is sent, which shows before the delivery rate does (that lags
  *    by the very queue it is measured across). AIMD around the link
  *    capacity estimate (the incoming rate at overuse, averaged while
@@ -332,6 +334,10 @@ static void inflight_add(struct r3d_rate_control *rc, uint64_t t, uint32_t infli
 	if (rc->ack_ref_at_us && span < 4 * WINDOW_US) {
 		double left = (double)rc->ack_ref_inflight + (double)(rc->handed_total - rc->ack_ref_handed) - inflight;
 		rc->ack_kbps = fmin(fmax(left, 0) * 8000.0 / span, KBPS_MAX);
+		if (left >= 2 * 1448)
+			rc->last_ack_us = t; /* the flight moved: ACKs came (the kernel's
+					      * delivery rate is not news: it keeps its
+					      * old value while application-limited) */
 		/* only while a queue kept the link busy is that its rate (an
 		 * application-limited flight carries what it is given) */
 		double normal = fmax(rc->rate_kbps * 125.0 * rtt_min(rc, t) / 1e6, rc->avg_frame_bytes) + 2 * 1448;
@@ -360,10 +366,8 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 		rc->last_srtt_at_us = t;
 		rtt_min_add(rc, t, s->srtt_us);
 	}
-	if (s->delivery_rate_bps != rc->last_delivery_bps) {
+	if (s->delivery_rate_bps != rc->last_delivery_bps)
 		rc->acked_since_cut = true; /* TCP took a new rate sample: an ACK came */
-		rc->last_ack_us = t;
-	}
 	rc->last_delivery_bps = s->delivery_rate_bps;
 	if (s->delivery_rate_bps) {
 		double kbps = fmin((double)s->delivery_rate_bps * 8 / 1000, KBPS_MAX);
@@ -460,7 +464,7 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	if (!(in > 0))
 		in = rc->rate_kbps;
 	bool acks = rc->ack_at_us && t - rc->ack_at_us < 3 * WINDOW_US && rc->ack_kbps > 0 && rc->ack_busy &&
-		    rc->last_ack_us && t - rc->last_ack_us < 60000u; /* ACKs still come: no outage */
+		    rc->last_ack_us == rc->ack_at_us; /* the last window's flight moved: no outage */
 	if (acks) {
 		/* with a queue the link is busy: what leaves the flight is what
 		 * it carries now (TCP's delivery rate lags a slowed link by an
@@ -518,10 +522,17 @@ static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double t
 		 * it grow for another half second; an outage brings no ACK) */
 		bool due = !rc->last_cut_us || t - rc->last_cut_us >= guard;
 		bool news = rc->written_since_cut || (rc->trend > GROWING && rc->acked_since_cut);
-		if (rc->trend > FALLING && news && due)
+		/* GCC's hold after a decrease: until the delay is back under
+		 * the threshold, only a queue larger than the last cut saw is
+		 * news (a draining srtt bumps up at every frame) */
+		bool larger = !rc->cut_q_us || q > 1.1 * rc->cut_q_us;
+		if (rc->trend > FALLING && news && due && larger) {
 			cut(rc, t, q);
+			rc->cut_q_us = q;
+		}
 		return;
 	}
+	rc->cut_q_us = 0;
 	bool near = cap > 0 && rc->rate_kbps >= 0.8 * cap && rc->rate_kbps < 1.1 * cap;
 	rc->st.phase = near ? R3D_RATE_HOLD : R3D_RATE_PROBE;
 	/* growth needs evidence: that the screen sends about the target (an
@@ -570,8 +581,6 @@ uint64_t r3d_rate_control_hold_us(struct r3d_rate_control *rc, uint64_t now_us)
 	    rc->inflight_bytes <= cap) {
 		if (rc->holding && stalled(rc, t))
 			stall_ended(rc, t);
-		if (rc->holding)
-			rc->last_hold_end_us = t;
 		rc->holding = false;
 		rc->hold_since_us = 0;
 		return 0;
@@ -666,7 +675,7 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	/* the fps the encoder's bits are spread over: what is sent, except
 	 * while the link drops frames (congestion, a hold: no lower frame rate) */
 	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && !rc->holding &&
-	    (!rc->last_hold_end_us || t - rc->last_hold_end_us > 500000u) && rc->st.sent_fps >= 1)
+	    rc->st.sent_fps >= 1)
 		rc->enc_fps = fmin(rc->st.sent_fps, rc->st.fps_cap);
 	publish(rc, t);
 	if (out)

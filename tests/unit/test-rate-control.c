@@ -581,7 +581,8 @@ static void test_fps_cap(void)
 	struct series low = run_observed(&s, 5, 1e9); /* the sawtooth: its mean, not one point of it */
 	printf("  200 kbit/s link, 1080p, min 150 kbit/s, min_fps 12: target %.0f kbit/s mean (%.0f..%.0f), "
 	       "fps cap %u\n", low.sum / low.n, low.min, low.max, s.st.fps_cap);
-	CHECK(low.sum / low.n < 200 && low.min >= 150 && s.st.fps_cap == 12, "the cap stops at min_fps");
+	CHECK(low.sum / low.n < 1.05 * 200 && low.min >= 150 && s.st.fps_cap == 12,
+	      "the cap stops at min_fps, the target at about the link");
 }
 
 static void test_no_transport(void)

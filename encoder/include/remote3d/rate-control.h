@@ -116,9 +116,9 @@ struct r3d_rate_control {
 	uint32_t ack_ref_inflight;
 	double ack_kbps;               /* bytes that left the flight per second over the last window */
 	uint64_t ack_at_us;
-	uint64_t last_ack_us;          /* a sample with a new delivery rate (an ACK came) */
+	uint64_t last_ack_us;          /* the last ack window in which the flight moved */
 	uint64_t hold_since_us;        /* held since (0 = not held) */
-	uint64_t last_hold_end_us;
+	double cut_q_us;               /* the queueing delay at the last cut, until it is under the threshold */
 	uint32_t cap_base_rtt_us;      /* the base RTT when the capacity was estimated */
 	bool ack_busy;                 /* a queue kept the link busy over the ack window */
 	bool measured, written_since_cut, keyframe_due, changed;
