@@ -8,6 +8,7 @@
  *                    [--bitrate KBPS] [--rate-control on|off]
  *                    [--min-bitrate KBPS] [--max-bitrate KBPS] [--duration S]
  *                    [--stats-json FILE] [--stats-log FILE [--stats-interval S]]
+ *                    [--no-stamp]
  *
  * Options: options.c (every value is checked there, before anything starts).
  *
@@ -199,9 +200,13 @@ static void on_key(void *opaque, uint8_t scancode, bool pressed)
 {
 	struct app *app = opaque;
 
-	if (!pressed)
+	/* a modifier alone draws nothing, as in a terminal: Shift+A is one change */
+	bool modifier = scancode == 0x2a || scancode == 0x36 || scancode == 0x1d ||
+			scancode == 0x38;
+
+	if (!pressed || modifier)
 		return;
-	/* every press changes the marker's colour; render it at once */
+	/* every other press changes the marker's colour; render it at once */
 	app->key_presses++;
 	app->marker = (int)(app->key_presses % 1000) + 1;
 	r3d_scene_set_marker(app->scene, app->marker);
@@ -377,6 +382,7 @@ int main(int argc, char **argv)
 		rc = fail("GL scene", error);
 		goto out;
 	}
+	r3d_scene_set_stamp(app->scene, !app->opt.no_stamp);
 	if (!r3d_stream_set_source_gl(app->stream, r3d_scene_texture(app->scene),
 				      app->opt.width, app->opt.height, r3d_scene_y0_top(app->scene))) {
 		rc = fail("cannot use the scene's texture as the stream source", NULL);

@@ -54,7 +54,9 @@ static void usage(FILE *f)
 		"  --stats-json FILE    write timings and counters at exit\n"
 		"  --stats-log FILE     write a JSON line of stream and rate-control state\n"
 		"                       every --stats-interval\n"
-		"  --stats-interval S   %.2f..%.0f s (default 0.2)\n",
+		"  --stats-interval S   %.2f..%.0f s (default 0.2)\n"
+		"  --no-stamp           draw no frame stamp (the input marker stays): a\n"
+		"                       picture like any other source's\n",
 		MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE, MAX_KBPS, MAX_DURATION_S,
 		MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
 }
@@ -170,6 +172,7 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 		OPT_PORT = 256, OPT_ADDR, OPT_SIZE, OPT_FPS, OPT_ENCODER, OPT_BITRATE, OPT_DURATION,
 		OPT_STATS_JSON, OPT_HELP, OPT_PASSWORD_FILE, OPT_TLS_PORT, OPT_X509_DIR,
 		OPT_RATE_CONTROL, OPT_MIN_BITRATE, OPT_MAX_BITRATE, OPT_STATS_LOG, OPT_STATS_INTERVAL,
+		OPT_NO_STAMP,
 	};
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, OPT_PORT },
@@ -188,6 +191,7 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "stats-log", required_argument, NULL, OPT_STATS_LOG },
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
+		{ "no-stamp", no_argument, NULL, OPT_NO_STAMP },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ 0 },
 	};
@@ -265,6 +269,9 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 						  &o->stats_interval_s))
 				die_usage("bad --stats-interval '%s': expected seconds, %.2f..%.0f", optarg,
 					  MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
+			break;
+		case OPT_NO_STAMP:
+			o->no_stamp = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);

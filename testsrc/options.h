@@ -24,6 +24,7 @@ struct options {
 	const char *stats_json;
 	const char *stats_log;      /* a JSON line every stats_interval_s */
 	double stats_interval_s;
+	bool no_stamp;              /* --no-stamp: a picture without the frame stamp */
 };
 
 /* Fills *o from argv. A bad value prints one line naming the option and

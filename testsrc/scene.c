@@ -23,6 +23,7 @@ struct r3d_scene {
 	GLuint bg_prog, cube_prog, vao_bg, vao_cube, vbo_cube;
 	GLint bg_time, cube_mvp, cube_model, cube_color;
 	int marker;
+	bool no_stamp;
 };
 
 static const char *bg_vs =
@@ -264,8 +265,9 @@ static void draw_stamp(struct r3d_scene *sc, uint32_t frame, uint64_t time_us)
 	r3d_stamp_cells(&st, cells);
 	glEnable(GL_SCISSOR_TEST);
 	/* black background, then the white cells */
-	fill_block(sc, 0, 0, R3D_STAMP_WIDTH, R3D_STAMP_HEIGHT, 0, 0, 0);
-	for (int i = 0; i < R3D_STAMP_BITS; i++) {
+	if (!sc->no_stamp)
+		fill_block(sc, 0, 0, R3D_STAMP_WIDTH, R3D_STAMP_HEIGHT, 0, 0, 0);
+	for (int i = 0; i < R3D_STAMP_BITS && !sc->no_stamp; i++) {
 		if (!cells[i])
 			continue;
 		fill_block(sc, (i % R3D_STAMP_COLS) * R3D_STAMP_CELL, (i / R3D_STAMP_COLS) * R3D_STAMP_CELL,
@@ -330,6 +332,11 @@ unsigned r3d_scene_render(struct r3d_scene *sc, uint32_t frame, uint64_t time_us
 void r3d_scene_set_marker(struct r3d_scene *sc, int value)
 {
 	sc->marker = value;
+}
+
+void r3d_scene_set_stamp(struct r3d_scene *sc, bool on)
+{
+	sc->no_stamp = !on;
 }
 
 int r3d_scene_get_marker(const struct r3d_scene *sc)

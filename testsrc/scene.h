@@ -45,6 +45,9 @@ bool r3d_scene_make_current(struct r3d_scene *scene);
 unsigned r3d_scene_render(struct r3d_scene *scene, uint32_t frame, uint64_t time_us);
 
 void r3d_scene_set_marker(struct r3d_scene *scene, int value);
+/* Draw the stamp (the default) or not: the stamp's corner then shows the
+ * scene like the rest, as a picture from any other source would. */
+void r3d_scene_set_stamp(struct r3d_scene *scene, bool on);
 int r3d_scene_get_marker(const struct r3d_scene *scene);
 
 unsigned r3d_scene_texture(const struct r3d_scene *scene);
