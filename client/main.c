@@ -1,22 +1,30 @@
 /*
  * remote3d-client — a headless, measuring SPICE client.
  *
- *   remote3d-client spice://HOST:PORT [--duration S | --frames N] [--json FILE]
- *                   [--csv FILE] [--dump-png DIR] [--keys N --key-interval MS]
- *                   [--password-file FILE] [--ca-file FILE]
+ *   remote3d-client spice://HOST:PORT [--duration S | --frames N] [--timeout S]
+ *                   [--json FILE] [--csv FILE] [--dump-png DIR [--dump-max N]]
+ *                   [--keys N | --type TEXT [--watch X,Y,W,H] [--ignore X,Y,W,H]...
+ *                    [--threshold N] [--pixel-delta N] [--key-timeout MS]
+ *                    [--plot FILE.png]] [--key-interval MS]
+ *                   [--codec C] [--password-file FILE] [--ca-file FILE]
  *
  * It connects with spice-client-glib, asks for H.264, lets spice-gtk decode
- * the stream with GStreamer exactly as remote-viewer would, and reads the
- * frame stamp (remote3d/stamp.h) at (0, 0) of the primary surface each time
- * the surface changes. Each new stamp is one displayed frame:
- * latency = display time - stamp time, both CLOCK_MONOTONIC on this host.
- * The measuring window starts at the first stamped frame.
+ * the stream with GStreamer exactly as remote-viewer would, and measures any
+ * picture: display updates, fps, bitrate, the time to the first picture.
+ * When the picture carries remote3d's frame stamp (remote3d/stamp.height) at
+ * (0, 0), each new stamp is one displayed frame: latency = display time -
+ * stamp time, both CLOCK_MONOTONIC on this host, and the measuring window
+ * starts at the first stamped frame; without stamps the frames are the
+ * display updates, the window starts at the first picture, and the report
+ * says "stamps": false.
+ *
+ * --keys N: input-to-photon against remote3d-testsrc's marker (key-probe.c).
+ * --type TEXT: key-to-glyph on any picture (type-probe.c): each key, sent
+ * through the inputs channel, is timed to the first display update that
+ * changed the --watch rectangle. Options: options.c.
  */
-#include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,29 +36,16 @@
 #include <gst/gst.h>
 #include <spice-client.h>
 
-#include "cli-number.h"
 #include "decoder-watch.h"
 #include "key-probe.h"
+#include "options.h"
 #include "png-io.h"
 #include "report.h"
+#include "type-probe.h"
 #include "remote3d/stamp.h"
 
 #define PROG "remote3d-client"
 #define TICK_MS 20
-/* seconds, for --duration and --timeout: 1e6 s (11.6 days) in µs fits anywhere */
-#define MAX_SECONDS 1000000.0
-
-struct options {
-	double duration_s;
-	int frames;
-	double timeout_s;
-	char *json, *csv, *png_dir;
-	int dump_max;
-	int keys, key_interval_ms;
-	char *codec;
-	char *password;     /* from --password-file */
-	char *ca_file;      /* CA certificates for TLS (spice-gtk's "ca-file") */
-};
 
 struct client {
 	struct options opt;
@@ -60,6 +55,7 @@ struct client {
 	SpiceChannel *main_ch, *display;
 	SpiceInputsChannel *inputs;
 	bool opened;        /* main channel got linked */
+	bool inputs_ready;  /* inputs channel linked: keys sent now arrive */
 	bool finishing;
 	bool debug;         /* R3D_DEBUG=1 */
 
@@ -70,12 +66,16 @@ struct client {
 	uint64_t connect_us, first_us, last_update_us, end_us;
 	guint64 bytes_at_first, bytes_at_end;
 	GArray *recs;       /* struct r3d_frame_rec */
-	uint64_t updates, unstamped;
+	uint64_t updates, unstamped; /* touching the stamp area; of them without a stamp */
+	/* any picture: from the first display update on */
+	uint64_t first_picture_us, display_updates;
+	guint64 bytes_at_picture;
 
 	int dumped;
 	uint64_t last_dump_us;
 
 	struct r3d_key_probe *probe;
+	struct r3d_type_probe *type;
 	guint tick_id;
 	int exit_code;
 	char *error;        /* the one line printed on failure */
@@ -153,29 +153,51 @@ static void on_primary_destroy(SpiceChannel *ch, gpointer data)
 	c->primary = NULL;
 }
 
-static void on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpointer data)
+static uint64_t frames_shown(const struct client *c)
 {
-	struct client *c = data;
-	uint64_t t = now_us();
+	return c->recs->len ? c->recs->len : c->display_updates;
+}
 
-	if (!c->primary || c->finishing)
-		return;
-	c->last_update_us = t;
-
-	const struct r3d_image_view view = {
+static struct r3d_image_view surface_view(const struct client *c)
+{
+	return (struct r3d_image_view){
 		.data = c->primary, .width = c->width, .height = c->height,
 		.stride = c->stride, .bpp = 4,
 	};
-	if (c->probe)
-		r3d_key_probe_update(c->probe, &view, x, y, w, h, t);
+}
 
-	/* only updates that touch the stamp can show a new frame number */
-	if (x >= R3D_STAMP_WIDTH || y >= R3D_STAMP_HEIGHT)
-		return;
-	c->updates++;
+/* --watch and --ignore, once the first picture's size is known */
+static bool rects_fit(struct client *c)
+{
+	const struct r3d_change_params *p = &c->opt.change;
 
+	if (!c->opt.type_keys)
+		return true;
+	if (p->watch.width && !r3d_change_rect_inside(p->watch, c->width, c->height)) {
+		fail(c, 2, g_strdup_printf("bad --watch %s: outside the %dx%d picture of %s",
+					   c->opt.watch_text, c->width, c->height, c->uri));
+		return false;
+	}
+	for (size_t i = 0; i < p->n_ignore; i++) {
+		const struct r3d_rect *r = &p->ignore[i];
+
+		if (!r3d_change_rect_inside(*r, c->width, c->height)) {
+			fail(c, 2, g_strdup_printf("bad --ignore %d,%d,%d,%d: outside the %dx%d picture "
+						   "of %s", r->x, r->y, r->width, r->height, c->width,
+						   c->height, c->uri));
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A new stamp in an update that touched the stamp area: one displayed frame. */
+static void read_stamp(struct client *c, const struct r3d_image_view *view, uint64_t t)
+{
 	struct r3d_stamp st;
-	if (!r3d_stamp_read(&view, 0, 0, &st)) {
+
+	c->updates++;
+	if (!r3d_stamp_read(view, 0, 0, &st)) {
 		c->unstamped++;
 		return;
 	}
@@ -191,8 +213,34 @@ static void on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpoi
 	struct r3d_frame_rec rec = { .frame = st.frame, .stamp_us = st.time_us, .display_us = t };
 	g_array_append_val(c->recs, rec);
 	maybe_dump_png(c, st.frame, t);
+}
 
-	if (c->opt.frames > 0 && c->recs->len >= (guint)c->opt.frames)
+static void on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpointer data)
+{
+	struct client *c = data;
+	uint64_t t = now_us();
+
+	if (!c->primary || c->finishing)
+		return;
+	if (!c->first_picture_us) {
+		if (!rects_fit(c))
+			return;
+		c->first_picture_us = t;
+		c->bytes_at_picture = display_bytes(c);
+	}
+	c->last_update_us = t;
+	c->display_updates++;
+
+	const struct r3d_image_view view = surface_view(c);
+	if (c->probe)
+		r3d_key_probe_update(c->probe, &view, x, y, w, h, t);
+	if (c->type)
+		r3d_type_probe_update(c->type, &view, x, y, w, h, t);
+	/* only updates that touch the stamp can show a new frame number */
+	if (x < R3D_STAMP_WIDTH && y < R3D_STAMP_HEIGHT)
+		read_stamp(c, &view, t);
+	/* stamped frames; display updates while no stamp was seen */
+	if (c->opt.frames > 0 && frames_shown(c) >= (uint64_t)c->opt.frames)
 		finish(c);
 }
 
@@ -260,18 +308,24 @@ static void on_channel_event(SpiceChannel *ch, SpiceChannelEvent event, gpointer
 			c->opened = true;
 		if (ch == c->display)
 			prefer_codec(c);
+		if (ch == (SpiceChannel *)c->inputs)
+			c->inputs_ready = true;
 		return;
 	}
+	if (ch == (SpiceChannel *)c->inputs)
+		c->inputs_ready = false;
 	if (event == SPICE_CHANNEL_SWITCHING || c->finishing)
 		return;
-	if (ch != c->main_ch && ch != c->display)
+	bool typing = c->probe || c->type;
+	if (ch != c->main_ch && ch != c->display && !(typing && ch == (SpiceChannel *)c->inputs))
 		return; /* other channels are not needed to measure */
 	char *reason = reason_of(c, ch, event);
 	if (!c->opened)
 		fail(c, 1, g_strdup_printf("cannot connect to %s: %s", c->uri, reason));
 	else
-		fail(c, 1, g_strdup_printf("connection to %s dropped after %u frames: %s",
-					   c->uri, c->recs->len, reason));
+		fail(c, 1, g_strdup_printf("connection to %s dropped after %" PRIu64 " %s: %s",
+					   c->uri, frames_shown(c),
+					   c->recs->len ? "frames" : "display updates", reason));
 	g_free(reason);
 }
 
@@ -327,7 +381,9 @@ static gboolean on_tick(gpointer data)
 	uint64_t t = now_us();
 	uint64_t timeout = (uint64_t)(c->opt.timeout_s * 1e6);
 
-	if (c->recs->len == 0) {
+	if (c->finishing)
+		return G_SOURCE_CONTINUE;
+	if (!c->first_picture_us) {
 		if (t - c->connect_us > timeout) {
 			if (!c->opened)
 				fail(c, 1, g_strdup_printf("cannot connect to %s: no answer within %.0f s",
@@ -336,24 +392,49 @@ static gboolean on_tick(gpointer data)
 				fail(c, 1, g_strdup_printf("%s: no display surface within %.0f s",
 							   c->uri, c->opt.timeout_s));
 			else
-				fail(c, 1, g_strdup_printf("%s: no stamped frame within %.0f s (%" PRIu64
-							   " updates, %" PRIu64 " without a stamp)",
-							   c->uri, c->opt.timeout_s, c->updates, c->unstamped));
+				fail(c, 1, g_strdup_printf("%s: no picture within %.0f s (a %dx%d surface, "
+							   "never drawn)", c->uri, c->opt.timeout_s,
+							   c->width, c->height));
 		}
 		return G_SOURCE_CONTINUE;
 	}
-	if (t - c->last_update_us > timeout) {
-		fail(c, 1, g_strdup_printf("%s: stream stalled: no frame for %.0f s after %u frames",
-					   c->uri, c->opt.timeout_s, c->recs->len));
+	/* a stamped source (or one asked for N frames) that stops is stalled;
+	 * an idle desktop without stamps draws nothing, and that is fine */
+	if ((c->recs->len > 0 || c->opt.frames > 0) && t - c->last_update_us > timeout) {
+		fail(c, 1, g_strdup_printf("%s: stream stalled: no frame for %.0f s after %" PRIu64
+					   " %s", c->uri, c->opt.timeout_s, frames_shown(c),
+					   c->recs->len ? "frames" : "display updates"));
 		return G_SOURCE_CONTINUE;
 	}
-	if (c->probe && c->inputs)
+	bool typing = c->probe || c->type;
+	if (typing && !c->inputs_ready) {
+		if (t - c->first_picture_us > timeout)
+			fail(c, 1, g_strdup_printf("%s: no SPICE inputs channel within %.0f s of the "
+						   "first picture: cannot send keys", c->uri,
+						   c->opt.timeout_s));
+		return G_SOURCE_CONTINUE;
+	}
+	/* --keys reads testsrc's marker: it starts with the stamps, as before */
+	if (c->probe && c->recs->len > 0)
 		r3d_key_probe_tick(c->probe, c->inputs, t);
-	bool probe_done = !c->probe || r3d_key_probe_done(c->probe);
-	if (c->opt.duration_s > 0 && t - c->first_us >= (uint64_t)(c->opt.duration_s * 1e6) &&
-	    probe_done)
+	else if (c->probe && t - c->first_picture_us > timeout) {
+		fail(c, 1, g_strdup_printf("%s: --keys needs remote3d's stamped picture (testsrc, the "
+					   "probe guest): no stamped frame within %.0f s of the first "
+					   "picture; --type TEXT measures any picture", c->uri,
+					   c->opt.timeout_s));
+		return G_SOURCE_CONTINUE;
+	}
+	if (c->type && c->primary) {
+		const struct r3d_image_view view = surface_view(c);
+		r3d_type_probe_tick(c->type, c->inputs, &view, t);
+	}
+	bool probes_done = (!c->probe || r3d_key_probe_done(c->probe)) &&
+			   (!c->type || r3d_type_probe_done(c->type));
+	/* the window: from the first stamped frame, or the first picture without stamps */
+	uint64_t start = c->recs->len ? c->first_us : c->first_picture_us;
+	if (c->opt.duration_s > 0 && t - start >= (uint64_t)(c->opt.duration_s * 1e6) && probes_done)
 		finish(c);
-	else if (c->opt.duration_s <= 0 && c->opt.frames <= 0 && c->probe && probe_done)
+	else if (c->opt.duration_s <= 0 && c->opt.frames <= 0 && typing && probes_done)
 		finish(c);
 	return G_SOURCE_CONTINUE;
 }
@@ -365,159 +446,6 @@ static gboolean on_signal(gpointer data)
 }
 
 /* ---- main ---- */
-
-/* Every refusal: one line naming the option. */
-static bool refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static bool refuse(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return false;
-}
-
-static bool number_option(const char *opt, const char *arg, long min, long max, int *out)
-{
-	long v;
-
-	if (!arg)
-		return true; /* not given: the default stays */
-	if (!r3d_cli_parse_long(arg, min, max, &v))
-		return refuse("bad %s '%s': expected a whole number, %ld..%ld", opt, arg, min, max);
-	*out = (int)v;
-	return true;
-}
-
-static bool seconds_option(const char *opt, const char *arg, double min, double *out)
-{
-	if (!arg)
-		return true;
-	if (!r3d_cli_parse_double(arg, min, MAX_SECONDS, out) || (min == 0 && *out <= 0))
-		return refuse("bad %s '%s': expected seconds, more than 0 and at most %.0f", opt, arg,
-			      MAX_SECONDS);
-	return true;
-}
-
-/* The SPICE password: the first line of the file, without its line end. */
-static bool read_password(const char *path, char **out)
-{
-	char *text = NULL;
-	gsize len = 0;
-	GError *err = NULL;
-
-	if (!g_file_get_contents(path, &text, &len, &err)) {
-		refuse("cannot read --password-file %s: %s", path, err->message);
-		g_error_free(err);
-		return false;
-	}
-	text[strcspn(text, "\r\n")] = '\0';
-	if (!*text) {
-		bool empty = len == 0;
-		g_free(text);
-		return refuse("bad --password-file %s: %s", path,
-			      empty ? "the file is empty (the password is its first line)"
-				    : "the first line is empty (it holds the password)");
-	}
-	*out = text;
-	return true;
-}
-
-static bool parse_options(int *argc, char ***argv, struct client *c)
-{
-	struct options *o = &c->opt;
-	GError *err = NULL;
-	char *duration = NULL, *frames = NULL, *timeout = NULL, *dump_max = NULL;
-	char *keys = NULL, *key_interval = NULL, *password_file = NULL;
-	GOptionEntry entries[] = {
-		{ "duration", 'd', 0, G_OPTION_ARG_STRING, &duration,
-		  "Measure for S seconds from the first frame (default 10)", "S" },
-		{ "frames", 'n', 0, G_OPTION_ARG_STRING, &frames, "Stop after N frames", "N" },
-		{ "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
-		  "Fail when no frame arrives for S seconds (default 10)", "S" },
-		{ "json", 0, 0, G_OPTION_ARG_FILENAME, &o->json, "Write the summary as JSON ('-': stdout)", "FILE" },
-		{ "csv", 0, 0, G_OPTION_ARG_FILENAME, &o->csv, "Write one line per displayed frame", "FILE" },
-		{ "dump-png", 0, 0, G_OPTION_ARG_FILENAME, &o->png_dir,
-		  "Write the first frame and then one per second as PNG", "DIR" },
-		{ "dump-max", 0, 0, G_OPTION_ARG_STRING, &dump_max, "At most N PNG files (default 5)", "N" },
-		{ "keys", 'k', 0, G_OPTION_ARG_STRING, &keys,
-		  "Input-to-photon probe: send N key presses", "N" },
-		{ "key-interval", 0, 0, G_OPTION_ARG_STRING, &key_interval,
-		  "Time between key presses (default 500)", "MS" },
-		{ "codec", 0, 0, G_OPTION_ARG_STRING, &o->codec,
-		  "Preferred video codec to announce (default h264)", "h264|vp8|vp9|h265|mjpeg" },
-		{ "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
-		  "The server's password: the first line of FILE", "FILE" },
-		{ "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &o->ca_file,
-		  "CA certificates (PEM) to check a TLS server with "
-		  "(spice://HOST?tls-port=N; default: the system's)", "FILE" },
-		{ NULL },
-	};
-	GOptionContext *ctx = g_option_context_new("spice://HOST:PORT");
-	g_option_context_set_summary(ctx, "Connects to a SPICE server, decodes its stream and "
-				     "measures frames, fps, bitrate and stamp-to-display latency.");
-	g_option_context_add_main_entries(ctx, entries, NULL);
-	bool ok = g_option_context_parse(ctx, argc, argv, &err);
-	g_option_context_free(ctx);
-	if (!ok) {
-		fprintf(stderr, PROG ": %s\n", err->message);
-		g_error_free(err);
-		goto out;
-	}
-	ok = false;
-	if (*argc != 2 || (strncmp((*argv)[1], "spice://", 8) != 0 &&
-			   strncmp((*argv)[1], "spice+tls://", 12) != 0)) {
-		refuse("expected one spice://HOST:PORT argument (see --help)");
-		goto out;
-	}
-	c->uri = (*argv)[1];
-	if (!o->codec)
-		o->codec = g_strdup("h264");
-	if (!g_strv_contains((const char *const[]){ "h264", "vp8", "vp9", "h265", "mjpeg", NULL },
-			     o->codec)) {
-		refuse("bad --codec '%s': expected h264, vp8, vp9, h265 or mjpeg", o->codec);
-		goto out;
-	}
-	o->timeout_s = 10;
-	o->key_interval_ms = 500;
-	o->dump_max = 5;
-	if (!seconds_option("--duration", duration, 0, &o->duration_s) ||
-	    !number_option("--frames", frames, 1, INT_MAX, &o->frames) ||
-	    !seconds_option("--timeout", timeout, 0, &o->timeout_s) ||
-	    !number_option("--dump-max", dump_max, 1, 1000000, &o->dump_max) ||
-	    !number_option("--keys", keys, 0, 1000000, &o->keys) ||
-	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms))
-		goto out;
-	if (duration && frames) {
-		refuse("--duration and --frames: only one of them");
-		goto out;
-	}
-	if (o->duration_s == 0 && o->frames == 0 && o->keys == 0)
-		o->duration_s = 10;
-	if (password_file && !read_password(password_file, &o->password))
-		goto out;
-	if (o->ca_file && g_access(o->ca_file, R_OK) != 0) {
-		refuse("cannot read --ca-file %s: %s", o->ca_file, strerror(errno));
-		goto out;
-	}
-	if (o->png_dir && g_mkdir_with_parents(o->png_dir, 0755) != 0) {
-		refuse("cannot create %s: %s", o->png_dir, strerror(errno));
-		goto out;
-	}
-	ok = true;
-out:
-	g_free(duration);
-	g_free(frames);
-	g_free(timeout);
-	g_free(dump_max);
-	g_free(keys);
-	g_free(key_interval);
-	g_free(password_file);
-	return ok;
-}
 
 /* Load the decoder's plugins before connecting. spice-gtk loads them when
  * the first stream starts; in a fresh process that costs ~250 ms of CPU
@@ -541,13 +469,72 @@ static void preload_decoder_plugins(void)
 	}
 }
 
+static void fill_report(struct client *c, struct r3d_client_report *r)
+{
+	*r = (struct r3d_client_report){
+		.uri = c->uri, .width = c->width, .height = c->height,
+		.updates = c->updates, .unstamped = c->unstamped,
+		.stamps = c->recs->len > 0, .display_updates = c->display_updates,
+	};
+	r3d_decoder_watch_get(&r->dec);
+	if (c->first_picture_us)
+		r->time_to_first_picture_ms = (double)(c->first_picture_us - c->connect_us) / 1000.0;
+	if (r->stamps) {
+		r->seconds = (double)(c->end_us - c->first_us) / 1e6;
+		r->bytes = c->bytes_at_end - c->bytes_at_first;
+		r->time_to_first_frame_ms = (double)(c->first_us - c->connect_us) / 1000.0;
+	} else if (c->first_picture_us) {
+		r->seconds = (double)(c->end_us - c->first_picture_us) / 1e6;
+		r->bytes = c->bytes_at_end - c->bytes_at_picture;
+		r->time_to_first_frame_ms = r->time_to_first_picture_ms;
+	}
+	if (c->probe)
+		r->keys_sent = r3d_key_probe_result(c->probe, &r->input_to_photon);
+	if (c->type) {
+		struct r3d_type_result tr;
+
+		r3d_type_probe_result(c->type, &tr);
+		r->typed = true;
+		r->keys_typed = tr.sent;
+		r->keys_missed = tr.missed;
+		r->key_to_glyph = tr.latency;
+	}
+}
+
+/* The report files; a file that cannot be written makes the exit non-zero. */
+static void write_files(struct client *c, const struct r3d_client_report *r)
+{
+	const struct r3d_frame_rec *recs = (const struct r3d_frame_rec *)c->recs->data;
+	char *why = NULL;
+	bool ok = true;
+
+	if (c->opt.json && !r3d_report_write_json(r, c->opt.json)) {
+		fprintf(stderr, PROG ": cannot write --json %s\n", c->opt.json);
+		ok = false;
+	}
+	if (c->opt.csv && !(c->type ? r3d_type_probe_write_csv(c->type, c->opt.csv)
+				    : r3d_report_write_csv(recs, c->recs->len, c->opt.csv))) {
+		fprintf(stderr, PROG ": cannot write --csv %s\n", c->opt.csv);
+		ok = false;
+	}
+	if (c->opt.plot && c->type && !r3d_type_probe_plot(c->type, c->opt.plot, &why)) {
+		fprintf(stderr, PROG ": --plot: %s\n", why ? why : "failed");
+		free(why);
+		ok = false;
+	}
+	if (!ok && c->exit_code == 0)
+		c->exit_code = 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct client c = { .exit_code = 0 };
 	GError *err = NULL;
 
-	if (!parse_options(&argc, &argv, &c))
+	if (!client_options_parse(&argc, &argv, &c.opt))
 		return 2;
+	c.uri = c.opt.uri;
+	c.debug = g_strcmp0(g_getenv("R3D_DEBUG"), "1") == 0;
 	if (!gst_init_check(NULL, NULL, &err)) {
 		fprintf(stderr, PROG ": GStreamer: %s\n", err->message);
 		return 1;
@@ -564,8 +551,18 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (c.opt.type_keys) {
+		const struct r3d_type_params tp = {
+			.interval_ms = c.opt.key_interval_ms, .timeout_ms = c.opt.key_timeout_ms,
+			.change = c.opt.change, .debug = c.debug,
+		};
+		c.type = r3d_type_probe_create(c.opt.type_keys, c.opt.n_type_keys, &tp);
+		if (!c.type) {
+			fprintf(stderr, PROG ": --type: out of memory\n");
+			return 1;
+		}
+	}
 
-	c.debug = g_strcmp0(g_getenv("R3D_DEBUG"), "1") == 0;
 	c.recs = g_array_new(FALSE, FALSE, sizeof(struct r3d_frame_rec));
 	c.loop = g_main_loop_new(NULL, FALSE);
 	c.session = spice_session_new();
@@ -596,30 +593,18 @@ int main(int argc, char **argv)
 		g_free(path);
 	}
 
-	struct r3d_client_report r = {
-		.uri = c.uri, .width = c.width, .height = c.height,
-		.updates = c.updates, .unstamped = c.unstamped,
-	};
-	r3d_decoder_watch_get(&r.dec);
-	if (c.recs->len > 0) {
-		r.seconds = (double)(c.end_us - c.first_us) / 1e6;
-		r.bytes = c.bytes_at_end - c.bytes_at_first;
-		r.time_to_first_frame_ms = (double)(c.first_us - c.connect_us) / 1000.0;
-	}
-	if (c.probe)
-		r.keys_sent = r3d_key_probe_result(c.probe, &r.input_to_photon);
+	struct r3d_client_report r;
+	fill_report(&c, &r);
 	const struct r3d_frame_rec *recs = (const struct r3d_frame_rec *)c.recs->data;
 	if (!r3d_report_compute(&r, recs, c.recs->len)) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return 1;
 	}
-	if (c.recs->len > 0 || !c.error) {
+	/* a picture was measured, and the error (if any) is not about the options */
+	if ((c.first_picture_us && c.exit_code != 2) || !c.error) {
 		r3d_report_print_text(&r, stdout);
 		fflush(stdout);
-		if (c.opt.json && !r3d_report_write_json(&r, c.opt.json))
-			fprintf(stderr, PROG ": cannot write %s\n", c.opt.json);
-		if (c.opt.csv && !r3d_report_write_csv(recs, c.recs->len, c.opt.csv))
-			fprintf(stderr, PROG ": cannot write %s\n", c.opt.csv);
+		write_files(&c, &r);
 	}
 	if (c.error)
 		fprintf(stderr, PROG ": %s\n", c.error);
@@ -627,12 +612,10 @@ int main(int argc, char **argv)
 	spice_session_disconnect(c.session);
 	g_object_unref(c.session);
 	r3d_key_probe_destroy(c.probe);
+	r3d_type_probe_destroy(c.type);
 	g_array_free(c.recs, TRUE);
 	g_main_loop_unref(c.loop);
 	g_free(c.error);
-	if (c.opt.password) {
-		memset(c.opt.password, 0, strlen(c.opt.password));
-		g_free(c.opt.password);
-	}
+	client_options_finish(&c.opt);
 	return c.exit_code;
 }

@@ -45,11 +45,16 @@ void r3d_dist_compute(struct r3d_dist *d, double *v, size_t n)
 
 bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec *recs, size_t n)
 {
-	r->frames = n;
+	r->frames = r->stamps ? n : r->display_updates;
 	r->missing = r->non_increasing = 0;
 	r->fps = r->bitrate_kbps = 0;
 	memset(&r->latency, 0, sizeof(r->latency));
-	if (n == 0)
+	/* over the whole window, so that bursts and stalls count */
+	if (r->seconds > 0) {
+		r->fps = (double)r->frames / r->seconds;
+		r->bitrate_kbps = (double)r->bytes * 8.0 / r->seconds / 1000.0;
+	}
+	if (n == 0 || !r->stamps)
 		return true;
 
 	double *lat = malloc(n * sizeof(*lat));
@@ -75,12 +80,6 @@ bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec 
 	r->first_frame = recs[0].frame;
 	r->last_frame = recs[n - 1].frame;
 	r->missing = (uint64_t)nums[n - 1] - nums[0] + 1 - distinct;
-
-	/* over the whole window, so that bursts and stalls count */
-	if (r->seconds > 0)
-		r->fps = (double)n / r->seconds;
-	if (r->seconds > 0)
-		r->bitrate_kbps = (double)r->bytes * 8.0 / r->seconds / 1000.0;
 	free(lat);
 	free(nums);
 	return true;
@@ -105,16 +104,31 @@ void r3d_report_print_text(const struct r3d_client_report *r, FILE *f)
 		dec->decoder[0] ? dec->decoder : "?", dec->access_units, dec->keyframes,
 		dec->access_units ? (dec->first_is_keyframe ? "keyframe" : "NOT a keyframe") : "-");
 	fprintf(f, "%-18s %dx%d\n", "surface", r->width, r->height);
-	fprintf(f, "%-18s %" PRIu64 " in %.2f s (stamps %u..%u, %" PRIu64 " missing, %" PRIu64
-		" out of order; %" PRIu64 " updates, %" PRIu64 " unstamped)\n",
-		"frames", r->frames, r->seconds, r->first_frame, r->last_frame, r->missing,
-		r->non_increasing, r->updates, r->unstamped);
+	if (r->stamps) {
+		fprintf(f, "%-18s yes (remote3d frame stamps in the picture)\n", "stamps");
+		fprintf(f, "%-18s %" PRIu64 " in %.2f s (stamps %u..%u, %" PRIu64 " missing, %" PRIu64
+			" out of order; %" PRIu64 " updates, %" PRIu64 " unstamped)\n",
+			"frames", r->frames, r->seconds, r->first_frame, r->last_frame, r->missing,
+			r->non_increasing, r->updates, r->unstamped);
+	} else {
+		fprintf(f, "%-18s no (frames are display updates; no stamp latency)\n", "stamps");
+		fprintf(f, "%-18s %" PRIu64 " display updates in %.2f s\n", "frames", r->frames,
+			r->seconds);
+	}
 	fprintf(f, "%-18s %.2f\n", "fps", r->fps);
 	fprintf(f, "%-18s %.0f kbit/s (%" PRIu64 " bytes)\n", "bitrate", r->bitrate_kbps, r->bytes);
-	fprintf(f, "%-18s %.1f ms\n", "first frame after", r->time_to_first_frame_ms);
-	print_dist(f, "latency", &r->latency);
+	fprintf(f, "%-18s %.1f ms\n", "first picture after", r->time_to_first_picture_ms);
+	if (r->stamps) {
+		fprintf(f, "%-18s %.1f ms\n", "first frame after", r->time_to_first_frame_ms);
+		print_dist(f, "latency", &r->latency);
+	}
 	if (r->keys_sent)
 		print_dist(f, "input-to-photon", &r->input_to_photon);
+	if (r->typed) {
+		print_dist(f, "key-to-glyph", &r->key_to_glyph);
+		fprintf(f, "%-18s %" PRIu64 " typed, %zu answered, %" PRIu64 " missed\n", "keys",
+			r->keys_typed, r->key_to_glyph.n, r->keys_missed);
+	}
 }
 
 static void json_dist(FILE *f, const char *name, const struct r3d_dist *d, const char *sep)
@@ -157,6 +171,9 @@ bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
 		dec->access_units, dec->keyframes, dec->first_is_keyframe ? "true" : "false",
 		dec->streams);
 	fprintf(f, "  \"width\": %d,\n  \"height\": %d,\n", r->width, r->height);
+	fprintf(f, "  \"stamps\": %s,\n  \"display_updates\": %" PRIu64
+		",\n  \"time_to_first_picture_ms\": %.1f,\n", r->stamps ? "true" : "false",
+		r->display_updates, r->time_to_first_picture_ms);
 	fprintf(f, "  \"frames\": %" PRIu64 ",\n  \"first_frame\": %u,\n  \"last_frame\": %u,\n"
 		"  \"missing\": %" PRIu64 ",\n  \"non_increasing\": %" PRIu64 ",\n"
 		"  \"updates\": %" PRIu64 ",\n  \"unstamped\": %" PRIu64 ",\n",
@@ -167,6 +184,9 @@ bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
 		r->seconds, r->fps, r->bytes, r->bitrate_kbps, r->time_to_first_frame_ms);
 	fprintf(f, "  \"keys_sent\": %" PRIu64 ",\n", r->keys_sent);
 	json_dist(f, "input_to_photon_ms", &r->input_to_photon, ",");
+	fprintf(f, "  \"keys_typed\": %" PRIu64 ",\n  \"keys_missed\": %" PRIu64 ",\n",
+		r->keys_typed, r->keys_missed);
+	json_dist(f, "key_to_glyph_ms", &r->key_to_glyph, ",");
 	json_dist(f, "latency_ms", &r->latency, "");
 	fprintf(f, "}\n");
 	bool ok = !ferror(f);

@@ -30,16 +30,22 @@ struct r3d_client_report {
 	const char *uri;
 	struct r3d_decoder_info dec;
 	int width, height;           /* primary surface */
+	bool stamps;                 /* the picture carried frame stamps */
+	uint64_t display_updates;    /* every display update from the first picture on */
 	uint64_t updates;            /* display updates that touched the stamp area */
 	uint64_t unstamped;          /* of them without a readable stamp */
 	uint64_t bytes;              /* display channel bytes read while measuring */
-	double seconds;              /* measuring window: first frame to the end */
-	double time_to_first_frame_ms; /* connect call to the first stamped frame */
+	double seconds;              /* measuring window: first frame (stamped, else any) to the end */
+	double time_to_first_picture_ms; /* connect call to the first display update */
+	double time_to_first_frame_ms; /* connect call to the first stamped frame (no stamps: picture) */
 	uint64_t keys_sent;
 	struct r3d_dist input_to_photon; /* filled by the caller when --keys ran */
+	bool typed;                  /* --type ran: */
+	uint64_t keys_typed, keys_missed;
+	struct r3d_dist key_to_glyph;
 
 	/* filled by r3d_report_compute() from the frame records */
-	uint64_t frames;             /* distinct stamped frames shown */
+	uint64_t frames;             /* distinct stamped frames shown; no stamps: display updates */
 	uint32_t first_frame, last_frame;
 	uint64_t missing;            /* frame numbers between first and last never shown */
 	uint64_t non_increasing;     /* a stamp not greater than the one before it */

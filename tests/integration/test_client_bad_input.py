@@ -3,9 +3,13 @@
 option and a non-zero exit, before it connects: numbers that are NaN,
 infinite, negative, zero where that means nothing, too large, hex or with
 trailing text; both --duration and --frames; an unknown --codec; an unreadable --ca-file; a
-missing, empty or blank-first-line --password-file."""
+missing, empty or blank-first-line --password-file; an empty --type, a character without a
+scancode or an unknown escape in it, malformed --watch/--ignore rectangles, --watch without
+--type, --type with --keys; and, against a server (the stream device fixture, 640x480),
+a --watch or --ignore rectangle outside the picture."""
 import os
 import subprocess
+import sys
 import time
 
 import r3dtest as t
@@ -17,7 +21,7 @@ uri = "spice://127.0.0.1:%d" % args.port
 wd = t.workdir()
 
 
-def run(opts, what, word):
+def run(opts, what, word, server=False):
     argv = [args.client, uri] + opts
     t.log("run: " + " ".join(argv))
     start = time.monotonic()
@@ -27,6 +31,8 @@ def run(opts, what, word):
     except subprocess.TimeoutExpired:
         t.fail("%s: the client did not exit within 20 s" % what)
     lines = t.error_lines(r.stderr)
+    if server:  # spice-gtk may log its own lines on a real connection
+        lines = [l for l in lines if l.startswith("remote3d-client:")]
     t.log("  rc %d, %.1f s, stderr: %r" % (r.returncode, time.monotonic() - start, r.stderr))
     t.check(r.returncode != 0, "%s: non-zero exit (%d)" % (what, r.returncode))
     t.check(len(lines) == 1, "%s: exactly one error line (got %d)" % (what, len(lines)))
@@ -54,3 +60,37 @@ for name, text in [("empty", ""), ("blank-first-line", "\nsecret\n")]:
     with open(path, "w") as f:
         f.write(text)
     run(["--password-file", path], "%s --password-file" % name, "--password-file")
+
+# --type and its options (checked before connecting)
+for opt, bad in [
+        ("--threshold", ["0", "-1", "8px", "nan", "100000001"]),
+        ("--pixel-delta", ["-1", "255", "x"]),
+        ("--key-timeout", ["0", "-5", "1e3", "3600001"]),
+]:
+    for v in bad:
+        run(["--type", "ab", opt, v], "%s %r" % (opt, v), opt)
+run(["--type", ""], "an empty --type", "--type")
+run(["--type", "caf\u00e9"], "a --type character without a scancode", "--type")
+run(["--type", "a\\qb"], "an unknown escape in --type", "--type")
+run(["--type", "a\x01b"], "a control character in --type", "--type")
+for opt in ["--watch", "--ignore"]:
+    for v in ["", "1,2,3", "1,2,3,4,5", "0,0,0,10", "-1,0,10,10", "a,b,c,d", "1,2,3,4x", "1 2 3 4",
+              "0,0,65537,1"]:
+        run(["--type", "ab", opt, v], "%s %r" % (opt, v), opt)
+run(["--type", "ab"] + ["--ignore", "0,0,1,1"] * 17, "17 --ignore rectangles", "--ignore")
+for opt, v in [("--watch", "0,0,10,10"), ("--ignore", "0,0,10,10"), ("--threshold", "5"),
+               ("--pixel-delta", "10"), ("--key-timeout", "100"), ("--plot", wd + "/p.png")]:
+    run([opt, v], "%s without --type" % opt, opt)
+run(["--type", "ab", "--keys", "3"], "--type with --keys", "--keys")
+
+# rectangles outside the picture: known once the first picture arrives
+if not args.fixture:
+    t.log("skip: --watch outside the picture (no r3d-stream-device-fixture)")
+    sys.exit(0)
+fx = t.spawn([args.fixture, str(args.port), "640x480", "30"], "fixture", wd)
+t.wait_port(args.port, fx)
+for opt, v in [("--watch", "600,400,100,100"), ("--watch", "640,0,1,1"),
+               ("--ignore", "0,470,20,20")]:
+    run(["--type", "ab", opt, v], "%s %s outside the 640x480 picture" % (opt, v), opt,
+        server=True)
+t.check(fx.poll() is None, "the fixture still serves")
