@@ -263,6 +263,18 @@ def rate_table(a, conns, interval):
     return bins, names, totals
 
 
+def message_types(a, column, direction):
+    """{message name: count} of the SPICE connections in a table column."""
+    counts = {}
+    for c in a["spice"]:
+        if (c.channel or "unknown") != column:
+            continue
+        for m in c.messages(direction):
+            name = wire_spice.message_name(c.channel_type, direction, m.type)
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
 def kbps(nbytes, first, last, interval):
     span = max((last or 0) - (first or 0), interval)
     return nbytes * 8 / span / 1000.0
@@ -335,7 +347,7 @@ def notes_for(info, view, a, conns):
             notes.append("%s %s: decoding stopped: %s" % (name, d, why))
         gaps = [g for g in c.gaps]
         if gaps:
-            notes.append("%s: %d bytes in %d holes never captured (the receiver's ACK "
+            notes.append("%s: %d bytes in %d hole(s) never captured (the receiver's ACK "
                          "shows it got them)" % (name, sum(g[1] for g in gaps), len(gaps)))
         if c.enter_missing:
             notes.append("%s: %d pieces without latency-sim's enter= time: capture "
@@ -420,6 +432,14 @@ def report(args, info, view, a, conns):
             kbps(t["s2c"], t["first"], t["last"], args.interval),
             t["messages_c2s"], t["messages_s2c"], t["retransmitted"]))
 
+    out.write("\nMessages per channel (type: count):\n")
+    for n in names:
+        for d, arrow in (("s2c", "s->c"), ("c2s", "c->s")):
+            counts = message_types(a, n, d)
+            if counts:
+                out.write("  %-10s %s  %s\n" % (n, arrow, ", ".join(
+                    "%s %d" % kv for kv in sorted(counts.items(), key=lambda kv: -kv[1]))))
+
     out.write("\nKey presses (inputs KEY_DOWN 101 client->server) -> first display picture "
               "message server->client after it:\n")
     if not rows:
@@ -491,6 +511,8 @@ def report(args, info, view, a, conns):
             "messages_c2s": totals[n]["messages_c2s"],
             "messages_s2c": totals[n]["messages_s2c"],
             "retransmitted_bytes": totals[n]["retransmitted"],
+            "message_types_c2s": message_types(a, n, "c2s"),
+            "message_types_s2c": message_types(a, n, "s2c"),
         } for n in names},
         "rates": {"interval_s": args.interval, "columns": names, "rows": [
             {"t": round((b - int(t0 // args.interval)) * args.interval, 6),
