@@ -239,8 +239,7 @@ static void on_invalidate(SpiceChannel *ch, gint x, gint y, gint w, gint h, gpoi
 	/* only updates that touch the stamp can show a new frame number */
 	if (x < R3D_STAMP_WIDTH && y < R3D_STAMP_HEIGHT)
 		read_stamp(c, &view, t);
-	/* stamped frames; display updates while no stamp was seen */
-	if (c->opt.frames > 0 && frames_shown(c) >= (uint64_t)c->opt.frames)
+	if (c->opt.frames > 0 && c->recs->len >= (guint)c->opt.frames)
 		finish(c);
 }
 
@@ -398,12 +397,19 @@ static gboolean on_tick(gpointer data)
 		}
 		return G_SOURCE_CONTINUE;
 	}
-	/* a stamped source (or one asked for N frames) that stops is stalled;
-	 * an idle desktop without stamps draws nothing, and that is fine */
-	if ((c->recs->len > 0 || c->opt.frames > 0) && t - c->last_update_us > timeout) {
+	/* a stamped source that stops is stalled; an idle desktop without
+	 * stamps draws nothing, and that is fine */
+	if (c->recs->len > 0 && t - c->last_update_us > timeout) {
 		fail(c, 1, g_strdup_printf("%s: stream stalled: no frame for %.0f s after %" PRIu64
 					   " %s", c->uri, c->opt.timeout_s, frames_shown(c),
 					   c->recs->len ? "frames" : "display updates"));
+		return G_SOURCE_CONTINUE;
+	}
+	if (c->opt.frames > 0 && c->recs->len == 0 && t - c->first_picture_us > timeout) {
+		fail(c, 1, g_strdup_printf("%s: --frames counts stamped frames: none within %.0f s of "
+					   "the first picture (%" PRIu64 " display updates; --duration "
+					   "measures any picture)", c->uri, c->opt.timeout_s,
+					   c->display_updates));
 		return G_SOURCE_CONTINUE;
 	}
 	bool typing = c->probe || c->type;

@@ -134,7 +134,7 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		{ "duration", 'd', 0, G_OPTION_ARG_STRING, &duration,
 		  "Measure for S seconds from the first stamped frame, or the first picture "
 		  "without stamps (default 10)", "S" },
-		{ "frames", 'n', 0, G_OPTION_ARG_STRING, &frames, "Stop after N frames (stamped; display updates without stamps)", "N" },
+		{ "frames", 'n', 0, G_OPTION_ARG_STRING, &frames, "Stop after N stamped frames", "N" },
 		{ "timeout", 't', 0, G_OPTION_ARG_STRING, &timeout,
 		  "Fail when no picture comes, or a stamped stream stops, for S seconds "
 		  "(default 10)", "S" },

@@ -3,8 +3,9 @@
 (remote3d-testsrc --no-stamp, as any VM's picture would be): exit 0, a
 report that says "stamps": false with the codec, frames (display updates),
 fps, bitrate and the time to the first picture, and no stamp latency; and
---type still times key-to-glyph there. The same source with its stamp
-says "stamps": true."""
+--type still times key-to-glyph there; --frames and --keys, which count
+stamps, say so in one line. The same source with its stamp says
+"stamps": true."""
 import os
 
 import r3dtest as t
@@ -43,6 +44,14 @@ t.log("figures without stamps: %.1f fps, %.0f kbit/s, first picture %.1f ms, "
       "key-to-glyph p50 %.1f p95 %.1f ms"
       % (rep["fps"], rep["bitrate_kbps"], rep["time_to_first_picture_ms"],
          rep["key_to_glyph_ms"]["p50"], rep["key_to_glyph_ms"]["p95"]))
+
+# what needs stamps says so in one line
+for opts, word in [(["--frames", "10"], "--frames"), (["--keys", "2"], "--keys")]:
+    rc, rep, err = t.run_client(args, wd, args.port, name="client" + opts[0],
+                                opts=opts + ["--timeout", "2"], timeout=60)
+    lines = [l for l in t.error_lines(err) if l.startswith("remote3d-client:")]
+    t.check(rc == 1 and len(lines) == 1 and word in lines[0] and "stamp" in lines[0],
+            "%s without stamps: exit 1, one line that says it needs stamps: %r" % (word, lines))
 t.stop(src)
 
 # the same source, stamped
