@@ -343,7 +343,7 @@ def notes_for(info, view, a, conns):
                      "their missing bytes count as gaps" % info.truncated_packets)
     for c in a["spice"] + a["tls"]:
         name = "%s %s" % (c.channel or c.kind, endpoint(c.tcp.client))
-        for d, why in sorted(c.stopped().items()):
+        for d, why in sorted(c.stopped().items() if c.kind == "spice" else ()):
             notes.append("%s %s: decoding stopped: %s" % (name, d, why))
         gaps = [g for g in c.gaps]
         if gaps:
@@ -444,8 +444,12 @@ def report(args, info, view, a, conns):
               "message server->client after it:\n")
     if not rows:
         n_in = sum(len(c.messages("c2s")) for c in a["spice"] if c.channel_type == 3)
-        out.write("  none on the wire (%d inputs channels, %d client messages on them)\n" % (
-            sum(1 for c in a["spice"] if c.channel_type == 3), n_in))
+        n_ch = sum(1 for c in a["spice"] if c.channel_type == 3)
+        if not n_ch and a["tls"]:
+            out.write("  none readable: the channels are inside TLS\n")
+        else:
+            out.write("  none on the wire (%d inputs channels, %d client messages on them)\n"
+                      % (n_ch, n_in))
     elif not args.quiet:
         out.write("  %4s %9s %7s %-18s %9s %9s %-18s %9s %12s\n" % (
             "#", "t (s)", "code", "reply", "ms", "done ms", "first display msg", "ms",
