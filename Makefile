@@ -82,7 +82,7 @@ demo: build
 
 # eval "$$(make -s env)": the built programs on PATH, by name
 env:
-	@echo "export PATH=\"$(MESON_DIR)/client:$(MESON_DIR)/testsrc:$(MESON_DIR)/latency-sim:$(PREFIX)/bin:\$$PATH\""
+	@echo "export PATH=\"$(MESON_DIR)/client:$(MESON_DIR)/testsrc:$(MESON_DIR)/latency-sim:$(MESON_DIR)/tools:$(PREFIX)/bin:\$$PATH\""
 	@echo "export LD_LIBRARY_PATH=\"$(PREFIX)/lib/$(MULTIARCH):$(PREFIX)/lib\$${LD_LIBRARY_PATH:+:\$$LD_LIBRARY_PATH}\""
 
 clean:

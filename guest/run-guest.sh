@@ -4,7 +4,7 @@
 # usage: guest/run-guest.sh [options] [-- extra qemu arguments]
 #   --qemu PATH        QEMU binary (default: $R3D_QEMU, else the patched one in
 #                      _build/prefix/bin/qemu-system-x86_64; there is no fallback)
-#   --run WHAT         probe (default), kmscube, glmark2 or shell
+#   --run WHAT         probe (default), kmscube, glmark2, xterm or shell
 #   --duration S       run the program S seconds (glmark2: S per scene)
 #   --fps N            probe: render N frames per second on an absolute
 #                      deadline clock, like a 60 Hz display's vblank would
@@ -62,7 +62,7 @@ done
 [ -x "$qemu" ] || die "no QEMU at $qemu (the patched one is built by 'make build'; or pass --qemu)"
 [ -f "$GUEST/vmlinuz" ] && [ -f "$GUEST/initrd.img" ] ||
 	die "no guest in $GUEST (run tools/build-guest.sh or 'make guest')"
-case $run in probe|kmscube|glmark2|shell) ;; *) die "--run $run: use probe, kmscube, glmark2 or shell" ;; esac
+case $run in probe|kmscube|glmark2|xterm|shell) ;; *) die "--run $run: use probe, kmscube, glmark2, xterm or shell" ;; esac
 case ${fps:-0} in *[!0-9]*) die "--fps $fps: a whole number of frames per second" ;; esac
 case $mode in 1280x720|1024x768|1920x1080) ;; *) die "--mode $mode: use 1280x720, 1024x768 or 1920x1080" ;; esac
 case $gl in on) vga=virtio-vga-gl ;; off) vga=virtio-vga ;; *) die "--gl $gl: use on or off" ;; esac

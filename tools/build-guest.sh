@@ -2,7 +2,8 @@
 # Build the remote3d test guest from Debian packages only:
 #   _build/guest/vmlinuz     Debian's stock kernel (linux-image-amd64's current ABI)
 #   _build/guest/initrd.img  busybox, the virtio/drm/input modules, Mesa's virgl
-#                            driver, kmscube, glmark2-es2-drm and our probe
+#                            driver, kmscube, glmark2-es2-drm, our probe, and
+#                            Xorg (modesetting + glamor) with xterm
 # Packages are fetched with `apt-get download` into _build/guest/debs (a cache).
 # The result is cached: the key is every package version plus the sha256 of
 # guest/, stamp.c/h, scene.h and this script; a second run with the same key
@@ -39,7 +40,9 @@ KVER=${KPKG#linux-image-}
 # Depends/Pre-Depends (only the files the ELF objects really need end up in
 # the initramfs, see below).
 TOP=(busybox-static libgl1-mesa-dri libegl-mesa0 libegl1 libgles2 libgbm1
-	libglvnd0 libdrm2 kmscube glmark2-es2-drm glmark2-data)
+	libglvnd0 libdrm2 kmscube glmark2-es2-drm glmark2-data
+	xserver-xorg-core xserver-xorg-input-evdev x11-xkb-utils xkb-data xterm
+	libgl1 libglx-mesa0)
 mapfile -t PKGS < <({
 	echo "$KPKG"
 	apt-cache depends --recurse --important "${TOP[@]}" | grep -v '^[ <]'
@@ -156,6 +159,19 @@ for l in libEGL_mesa.so.0 libEGL.so.1 libGLESv2.so.2 libgbm.so.1 libGLdispatch.s
 	add_elf "$lib"
 done
 add_elf "$OUT/probe/r3d-probe"
+# the xterm guest: the X server itself (not Debian's Xorg.wrap), its
+# modules (dlopen()ed: modesetting, glamor, evdev, fb, ...), the keymap
+# compiler it runs and xterm; GL for glamor through libepoxy's dlopen()
+add_elf "usr/lib/xorg/Xorg"
+while read -r m; do
+	add_elf "${m#"$POOL"/}"
+done < <(find "$POOL/usr/lib/xorg/modules" -name '*.so' -type f | sort)
+add_elf "usr/bin/xkbcomp"
+add_elf "usr/bin/xterm"
+for l in libGL.so.1 libGLX_mesa.so.0; do
+	lib=$(resolve_lib "$l") || die "$l is in none of the packages"
+	add_elf "$lib"
+done
 
 while [ "${#QUEUE[@]}" -gt 0 ]; do
 	f=${QUEUE[0]}
@@ -194,6 +210,8 @@ stage usr/share/glvnd/egl_vendor.d/50_mesa.json
 cp -a "$POOL/usr/share/glmark2" "$STAGE/usr/share/"
 [ -d "$POOL/usr/share/drirc.d" ] && cp -a "$POOL/usr/share/drirc.d" "$STAGE/usr/share/"
 install -m 0755 "$OUT/probe/r3d-probe" "$STAGE/usr/bin/r3d-probe"
+# X: the keymaps xkbcomp compiles (Xorg's own fonts are its built-ins)
+cp -a "$POOL/usr/share/X11" "$STAGE/usr/share/"
 
 # busybox applets as links
 for a in $("$POOL/bin/busybox" --list-full); do
