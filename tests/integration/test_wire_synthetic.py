@@ -31,6 +31,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import wire_synth as ws  # noqa: E402
+from r3dtest import check, fail, log  # noqa: E402,F401
 
 T0 = 1700000000.0
 SID = 0x5eed
@@ -38,19 +39,6 @@ STREAM_DATA, DRAW_COPY, INVAL_LIST, SURFACE_CREATE, STREAM_CREATE = 123, 304, 10
 KEY_DOWN, KEY_UP = 101, 102
 
 
-def log(msg):
-    print(msg, flush=True)
-
-
-def fail(msg):
-    print("FAIL: " + msg, flush=True)
-    sys.exit(1)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    log("ok: " + msg)
 
 
 def near(a, b, tol=0.002):
