@@ -10,6 +10,11 @@
  * spice-gtk pushes into the appsrc, so it reports the stream's codec from
  * the caps, the decoder element, and the access units and keyframes
  * (H.264/H.265 IDR/IRAP NAL units) that came over the wire.
+ *
+ * It also fixes one thing in that pipeline (unless told not to): spice-gtk's
+ * H.264/H.265 caps lack "alignment=au", which makes the parser hold every
+ * frame until the next one starts (one frame interval of latency); the
+ * watcher adds the field to the appsrc's caps event.
  */
 #ifndef REMOTE3D_CLIENT_DECODER_WATCH_H
 #define REMOTE3D_CLIENT_DECODER_WATCH_H
@@ -26,12 +31,14 @@ struct r3d_decoder_info {
 	uint64_t keyframes;
 	bool first_is_keyframe; /* the first access unit of the last stream started with an IDR */
 	uint32_t streams;     /* decoder pipelines seen (one per stream create) */
+	bool aligned;         /* the last stream's caps were given alignment=au */
 };
 
 /* Install the watcher. Call once, after gst_init(); the tracer lives until
- * the process ends (GStreamer cannot unregister tracer hooks). Returns
- * false when GStreamer has no tracer support. */
-bool r3d_decoder_watch_install(void);
+ * the process ends (GStreamer cannot unregister tracer hooks). align_au:
+ * give H.264/H.265 streams alignment=au (false: decode exactly as stock
+ * spice-gtk does). Returns false when GStreamer has no tracer support. */
+bool r3d_decoder_watch_install(bool align_au);
 
 /* Thread-safe snapshot of what was seen so far. */
 void r3d_decoder_watch_get(struct r3d_decoder_info *out);

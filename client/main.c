@@ -546,7 +546,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	preload_decoder_plugins();
-	if (!r3d_decoder_watch_install())
+	if (!r3d_decoder_watch_install(!c.opt.stock_parser))
 		fprintf(stderr, PROG ": warning: no GStreamer tracer: the codec will not be known\n");
 	if (c.opt.keys > 0) {
 		char *why = NULL;

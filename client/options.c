@@ -166,6 +166,10 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		  "A key without a change this long is missed (default 3000)", "MS" },
 		{ "plot", 0, 0, G_OPTION_ARG_FILENAME, &o->plot,
 		  "Write a histogram of the key-to-glyph latencies", "FILE.png" },
+		{ "stock-parser", 0, 0, G_OPTION_ARG_NONE, &o->stock_parser,
+		  "Decode as stock spice-gtk 0.42 does: its H.264/H.265 caps lack alignment=au, so "
+		  "the parser holds each frame until the next one starts (one frame interval "
+		  "later; what remote-viewer shows)", NULL },
 		{ "codec", 0, 0, G_OPTION_ARG_STRING, &o->codec,
 		  "Preferred video codec to announce (default h264)", "h264|vp8|vp9|h265|mjpeg" },
 		{ "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,

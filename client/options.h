@@ -23,6 +23,7 @@ struct options {
 	char *codec;
 	char *password;     /* from --password-file */
 	char *ca_file;      /* CA certificates for TLS (spice-gtk's "ca-file") */
+	int stock_parser;   /* gboolean for GOption: leave spice-gtk's unaligned H.264 caps alone */
 
 	/* --type: key-to-glyph */
 	struct r3d_key_stroke *type_keys; /* malloc'ed; NULL without --type */

@@ -103,6 +103,10 @@ void r3d_report_print_text(const struct r3d_client_report *r, FILE *f)
 		"codec", dec->codec[0] ? dec->codec : "none (no video stream)",
 		dec->decoder[0] ? dec->decoder : "?", dec->access_units, dec->keyframes,
 		dec->access_units ? (dec->first_is_keyframe ? "keyframe" : "NOT a keyframe") : "-");
+	if (dec->access_units)
+		fprintf(f, "%-18s %s\n", "parser", dec->aligned
+			? "told each frame is one access unit (alignment=au)"
+			: "as stock spice-gtk (waits for the next frame's start)");
 	fprintf(f, "%-18s %dx%d\n", "surface", r->width, r->height);
 	if (r->stamps) {
 		fprintf(f, "%-18s yes (remote3d frame stamps in the picture)\n", "stamps");
@@ -167,9 +171,10 @@ bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
 	fprintf(f, ",\n  \"decoder\": ");
 	json_string(f, dec->decoder);
 	fprintf(f, ",\n  \"access_units\": %" PRIu64 ",\n  \"keyframes\": %" PRIu64
-		",\n  \"first_access_unit_keyframe\": %s,\n  \"streams\": %u,\n",
+		",\n  \"first_access_unit_keyframe\": %s,\n  \"streams\": %u,\n"
+		"  \"parser_aligned\": %s,\n",
 		dec->access_units, dec->keyframes, dec->first_is_keyframe ? "true" : "false",
-		dec->streams);
+		dec->streams, dec->aligned ? "true" : "false");
 	fprintf(f, "  \"width\": %d,\n  \"height\": %d,\n", r->width, r->height);
 	fprintf(f, "  \"stamps\": %s,\n  \"display_updates\": %" PRIu64
 		",\n  \"time_to_first_picture_ms\": %.1f,\n", r->stamps ? "true" : "false",
