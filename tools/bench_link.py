@@ -15,6 +15,8 @@ overlaid.
   BENCH_LINK_PROFILES="lan wan10 dsl2 drop rise lossy bursty outage"
   BENCH_LINK_MODES="off on"  BENCH_LINK_OUT=/tmp/r3d-bench-link
   BENCH_LINK_SCALE=1.0 (durations x this)  BENCH_PORT=5940
+  BENCH_LINK_CLIENT="--stock-parser" (extra remote3d-client options: that one
+  measures as stock spice-gtk decodes, one frame interval later)
 Runs as root (latency-sim makes namespaces and tun devices).
 Plots need /usr/bin/python3 with Debian's python3-matplotlib.
 """
@@ -30,6 +32,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MESON = os.environ.get("R3D_MESON_DIR") or os.path.join(ROOT, "_build", "meson")
 TESTSRC = os.path.join(MESON, "testsrc", "remote3d-testsrc")
 CLIENT = os.path.join(MESON, "client", "remote3d-client")
+CLIENT_OPTS = os.environ.get("BENCH_LINK_CLIENT", "").split()
 LATSIM = os.path.join(MESON, "latency-sim", "latency-sim")
 D_MS = 25.0
 
@@ -104,8 +107,9 @@ def run_one(profile, mode, out, port, scale):
     src_t0 = time.monotonic()  # ~ testsrc's own start (its stats t)
     link_t0 = time.monotonic()
     argv = [LATSIM, "--quiet", "--stats", lstats] + link_args + [
-        "--", "sh", "-c", 'exec "$0" "spice://$LATENCY_SIM_HOST:%d" --duration %d --csv "$1" --json "$2"'
-        % (port, seconds), CLIENT, ccsv, cjson]
+        "--", "sh", "-c", 'c="$1" j="$2"; shift 2; exec "$0" "spice://$LATENCY_SIM_HOST:%d" --duration %d '
+        '--csv "$c" --json "$j" "$@"'
+        % (port, seconds), CLIENT, ccsv, cjson] + CLIENT_OPTS
     r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, tag + "-link.err"), "w"),
                        timeout=seconds + 90)
     src.send_signal(signal.SIGTERM)
