@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm demo env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm demo demo-xterm env clean
 
 all: build
 
@@ -77,8 +77,19 @@ bench-extract: meson-build
 bench-vm: build
 	@tools/bench-vm.sh
 
+# the xterm test: key-to-glyph typing into the guest's xterm, remote3d
+# (spice gl=on) beside the stock egl-headless 2D path, loopback and behind
+# latency-sim (BENCH_XTERM_OUT, default /tmp/r3d-bench-xterm: CSVs + PNG)
+bench-xterm: build
+	@/usr/bin/python3 tools/bench_xterm.py
+
 demo: build
 	@tools/demo.sh
+
+# the xterm guest: type a line, key-to-glyph + the wire view, then serve
+# for remote-viewer until Ctrl-C
+demo-xterm: build
+	@/usr/bin/python3 tools/bench_xterm.py --demo
 
 # eval "$$(make -s env)": the built programs on PATH, by name
 env:
