@@ -199,7 +199,12 @@ def demo():
         if tshark:
             cap_p = subprocess.Popen([tshark, "-i", "lo", "-f", "tcp port %d" % port, "-w", cap],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            cap_p.stderr.readline()  # "Capturing on 'Loopback: lo'"
+            for line in cap_p.stderr:  # start typing once it captures
+                if "Capturing on" in line:
+                    break
+            else:
+                say("tshark did not capture: no wire view")
+                cap_p = None
         say("typing \"%s\" into the xterm" % TEXT)
         rep = type_line(port, out, "type", "loopback")
         if cap_p:
@@ -211,7 +216,7 @@ def demo():
         k = rep["key_to_glyph_ms"]
         print("\nkey-to-glyph: %d keys typed, %d answered, %d missed; p50 %.1f ms, p95 %.1f ms"
               % (rep["keys_typed"], k["n"], rep["keys_missed"], k["p50"], k["p95"]))
-        if cap_p:
+        if cap_p and os.path.exists(cap):
             print("the wire view (remote3d-wire %s --port %d):" % (cap, port))
             subprocess.run([sys.executable, WIRE, cap, "--port", str(port)])
         else:
