@@ -490,11 +490,14 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	/* GCC's link capacity estimate: the incoming rate at overuse, averaged
 	 * while the overuses agree (the cut then takes the average: one noisy
 	 * reading is no reason to cut deeper), taken afresh when one is far off */
+	double base = in;
 	if (acks || !tcp_delivery_fresh(rc, t) || !rc->app_limited) {
 		rc->st.capacity_kbps = cap > 0 && in > 0.7 * cap && in < 1.3 * cap ? 0.8 * cap + 0.2 * in : in;
 		rc->cap_base_rtt_us = rtt_min(rc, t);
-	} /* else the sender did not fill the link: what came in is no capacity */
-	rc->rate_kbps = fmax(fmin(rc->rate_kbps, rc->st.capacity_kbps * f), rc->cfg.min_kbps);
+		base = rc->st.capacity_kbps;
+	} /* else the sender did not fill the link: what came in is no capacity
+	   * to hold near afterwards (the cut still takes it as its base) */
+	rc->rate_kbps = fmax(fmin(rc->rate_kbps, base * f), rc->cfg.min_kbps);
 	rc->last_cut_us = t;
 	rc->written_since_cut = false;
 	rc->acked_since_cut = false;
