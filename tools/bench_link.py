@@ -15,6 +15,8 @@ overlaid.
   BENCH_LINK_PROFILES="lan wan10 dsl2 drop rise lossy bursty outage"
   BENCH_LINK_MODES="off on"  BENCH_LINK_OUT=/tmp/r3d-bench-link
   BENCH_LINK_SCALE=1.0 (durations x this)  BENCH_PORT=5940
+  BENCH_LINK_REPEAT=1 (runs per profile and mode, off and on alternating;
+  the table then gives each figure's median: a busy machine's noise)
   BENCH_LINK_CLIENT="--stock-parser" (extra remote3d-client options: that one
   measures as stock spice-gtk decodes, one frame interval later)
 Runs as root (latency-sim makes namespaces and tun devices).
@@ -89,10 +91,10 @@ def read_jsonl(path):
     return out
 
 
-def run_one(profile, mode, out, port, scale):
+def run_one(profile, mode, out, port, scale, rep=0):
     seconds, link_args, _ = PROFILES[profile]
     seconds = max(5, int(round(seconds * scale)))
-    tag = "%s-%s" % (profile, mode)
+    tag = "%s-%s%s" % (profile, mode, "-%d" % (rep + 1) if rep else "")
     slog = os.path.join(out, tag + "-testsrc.jsonl")
     lstats = os.path.join(out, tag + "-link.jsonl")
     ccsv = os.path.join(out, tag + "-client.csv")
@@ -121,10 +123,10 @@ def run_one(profile, mode, out, port, scale):
     if r.returncode != 0:
         sys.stderr.write("bench-link: %s: client/latency-sim exited %d (see %s-link.err)\n" %
                          (tag, r.returncode, os.path.join(out, tag)))
-    return analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cjson)
+    return analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cjson, tag)
 
 
-def analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cjson):
+def analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cjson, tag):
     frames = []  # (t since link start, latency ms)
     try:
         with open(ccsv) as f:
@@ -157,7 +159,7 @@ def analyse(profile, mode, out, seconds, src_t0, link_t0, slog, lstats, ccsv, cj
         if "down" in s and "t" in s:
             link.append((s["t"], s["down"].get("rate_bps", 0) / 1000.0, s["down"].get("throughput_bps", 0) / 1000.0))
     dropped = (stats[-1].get("dropped", 0) - stats[0].get("dropped", 0)) if len(stats) > 1 else 0
-    with open(os.path.join(out, "%s-%s.csv" % (profile, mode)), "w", newline="") as f:
+    with open(os.path.join(out, "%s.csv" % tag), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["kind", "t_s", "latency_ms", "sent_kbps", "target_kbps", "queue_bytes", "fps_cap",
                     "queue_delay_ms"])
@@ -221,6 +223,42 @@ def recovery(res):
     return ""
 
 
+SCALARS = ("p50", "p95", "p99", "fps", "kbps", "q50", "qmax", "dropped", "max_gap_s",
+           "drop_p95", "drop_gap", "rise_t80", "outage_first", "outage_ok")
+
+
+def median(values):
+    """The median; None (never) sorts last."""
+    v = sorted(values, key=lambda x: float("inf") if x is None else x)
+    return v[(len(v) - 1) // 2] if v else None
+
+
+def merge_runs(runs, modes):
+    """One result per (profile, mode): L and the rise reference from the
+    median lan run, each run's own recovery figures, then every figure the
+    median over the runs (the frames and series plotted: the run whose p50
+    is the median)."""
+    lan = {m: runs.get(("lan", m)) for m in modes}
+    ref = {m: (median([r["p50"] for r in lan[m]]), median([r["kbps"] for r in lan[m]])) if lan.get(m)
+           else (float("nan"), 0) for m in modes}
+    results = {}
+    for (p, m), rs in runs.items():
+        for r in rs:
+            r["L"], r["ref_kbps"] = ref[m]
+            r["rec"] = recovery(r)
+        base = dict(sorted(rs, key=lambda r: r["p50"])[(len(rs) - 1) // 2])
+        for k in SCALARS:
+            if any(k in r for r in rs):
+                base[k] = median([r.get(k) for r in rs])
+        if len(rs) > 1:
+            base["runs_p50"] = [r["p50"] for r in rs]
+            base["runs_fps"] = [r["fps"] for r in rs]
+            base["rec"] = recovery(base) if p not in ("drop", "rise", "outage") else \
+                "median of %d; runs: %s" % (len(rs), " | ".join(r["rec"] for r in rs))
+        results[(p, m)] = base
+    return results
+
+
 def main():
     if os.geteuid() != 0:
         raise SystemExit("bench-link: run as root (latency-sim needs tun devices and namespaces)")
@@ -232,28 +270,33 @@ def main():
     scale = float(os.environ.get("BENCH_LINK_SCALE", "1.0"))
     out = os.environ.get("BENCH_LINK_OUT") or "/tmp/r3d-bench-link"
     port = int(os.environ.get("BENCH_PORT", "5940"))
+    repeat = int(os.environ.get("BENCH_LINK_REPEAT", "1"))
+    if not 1 <= repeat <= 20:
+        raise SystemExit("bench-link: BENCH_LINK_REPEAT must be 1..20 (got %d)" % repeat)
     os.makedirs(out, exist_ok=True)
     for p in profiles:
         if p not in PROFILES:
             raise SystemExit("bench-link: unknown profile %s (%s)" % (p, " ".join(PROFILES)))
     load0 = open("/proc/loadavg").read().split()[:3]
-    results = {}
-    for p in profiles:
-        for m in modes:
-            print("bench-link: %s, rate control %s ..." % (p, m), flush=True)
-            results[(p, m)] = run_one(p, m, out, port, scale)
-            port += 1
+    runs = {}
+    for r in range(repeat):
+        for p in profiles:
+            for m in modes:
+                print("bench-link: %s, rate control %s%s ..." % (p, m, " (run %d of %d)" % (r + 1, repeat)
+                                                                 if repeat > 1 else ""), flush=True)
+                runs.setdefault((p, m), []).append(run_one(p, m, out, port, scale, r))
+                port += 1
     load1 = open("/proc/loadavg").read().split()[:3]
-    lan = {m: results.get(("lan", m)) for m in modes}
-    for (p, m), r in results.items():
-        r["L"] = lan[m]["p50"] if lan.get(m) else float("nan")
-        r["ref_kbps"] = lan[m]["kbps"] if lan.get(m) else 0
+    results = merge_runs(runs, modes)
     print("\nbench-link: testsrc 1280x720 60 fps x264 -> remote3d-client behind latency-sim "
           "(D = %.0f ms one way); load average %s at start, %s at end" % (D_MS, " ".join(load0), " ".join(load1)))
+    if repeat > 1:
+        print("each figure: the median of %d runs, off and on alternating (plots: the run with the median p50)"
+              % repeat)
     print("%-7s %-3s %6s %6s %6s %6s %7s %8s %8s %7s %6s  %s" % (
         "profile", "rc", "p50", "p95", "p99", "fps", "kbit/s", "q50 B", "qmax B", "dropped", "gap s", "recovery"))
     for (p, m), r in results.items():
-        rec = recovery(r)
+        rec = r["rec"]
         print("%-7s %-3s %6.0f %6.0f %6.0f %6.1f %7.0f %8.0f %8.0f %7d %6.2f  %s" % (
             p, m, r["p50"], r["p95"], r["p99"], r["fps"], r["kbps"], r["q50"], r["qmax"], r["dropped"],
             r["max_gap_s"], rec))
