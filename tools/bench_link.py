@@ -228,9 +228,13 @@ SCALARS = ("p50", "p95", "p99", "fps", "kbps", "q50", "qmax", "dropped", "max_ga
 
 
 def median(values):
-    """The median; None (never) sorts last."""
+    """The median (of an even count: the mean of the middle two); None
+    (never) sorts last, and a middle None makes it None."""
     v = sorted(values, key=lambda x: float("inf") if x is None else x)
-    return v[(len(v) - 1) // 2] if v else None
+    if not v:
+        return None
+    a, b = v[(len(v) - 1) // 2], v[len(v) // 2]
+    return None if a is None or b is None else (a + b) / 2
 
 
 def merge_runs(runs, modes):
