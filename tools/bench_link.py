@@ -257,8 +257,8 @@ def merge_runs(runs, modes):
         if len(rs) > 1:
             base["runs_p50"] = [r["p50"] for r in rs]
             base["runs_fps"] = [r["fps"] for r in rs]
-            base["rec"] = recovery(base) if p not in ("drop", "rise", "outage") else \
-                "median of %d; runs: %s" % (len(rs), " | ".join(r["rec"] for r in rs))
+            if rs[0]["rec"]:  # a profile with its own recovery figure: every run's
+                base["rec"] = "median of %d; runs: %s" % (len(rs), " | ".join(r["rec"] for r in rs))
         results[(p, m)] = base
     return results
 

@@ -29,8 +29,6 @@ warmed up with one line that is not judged. Runs as root for latency-sim
 import csv
 import json
 import os
-import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -39,6 +37,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 import guestboot as gb  # noqa: E402
+import test_guest_xterm  # noqa: E402  (its tshark capture)
 
 MESON = os.environ.get("R3D_MESON_DIR") or os.path.join(ROOT, "_build", "meson")
 CLIENT = os.path.join(MESON, "client", "remote3d-client")
@@ -193,30 +192,17 @@ def demo():
     out = guest.wd
     try:
         type_line(port, out, "warmup", "loopback", text=": warm up")
-        tshark = shutil.which("tshark")
-        cap = os.path.join(out, "xterm.pcapng")
-        cap_p = None
-        if tshark:
-            cap_p = subprocess.Popen([tshark, "-i", "lo", "-f", "tcp port %d" % port, "-w", cap],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            for line in cap_p.stderr:  # start typing once it captures
-                if "Capturing on" in line:
-                    break
-            else:
-                say("tshark did not capture: no wire view")
-                cap_p = None
+        cap_p, cap = test_guest_xterm.start_capture(port, out)  # (None, None) without tshark
         say("typing \"%s\" into the xterm" % TEXT)
         rep = type_line(port, out, "type", "loopback")
         if cap_p:
-            time.sleep(0.5)
-            cap_p.send_signal(signal.SIGINT)
-            cap_p.wait(15)
+            test_guest_xterm.stop_capture(cap_p)
         if not rep:
             raise SystemExit("bench-xterm: the client gave no report")
         k = rep["key_to_glyph_ms"]
         print("\nkey-to-glyph: %d keys typed, %d answered, %d missed; p50 %.1f ms, p95 %.1f ms"
               % (rep["keys_typed"], k["n"], rep["keys_missed"], k["p50"], k["p95"]))
-        if cap_p and os.path.exists(cap):
+        if cap and os.path.exists(cap):
             print("the wire view (remote3d-wire %s --port %d):" % (cap, port))
             subprocess.run([sys.executable, WIRE, cap, "--port", str(port)])
         else:
