@@ -59,10 +59,8 @@
  * rate is held, and the falling srtt after it cuts nothing. Below a
  * bits-per-pixel floor the fps cap drops instead of each frame getting
  * worse. x264 spreads encoder_kbps over its nominal max_fps: it is told
- * target x max_fps / fps cap (content drawn slower gets no bigger
- * frames: the target is a ceiling, not a quota), and up to 1/0.7 more
- * when it undershoots. Growth then needs the encoder to fill what it was
- * allowed at the frame rate sent, not the target. Changes under 3%
+ * target x max_fps / fps sent (frames the link drops while congested do
+ * not count), and up to 1/0.7 more when it undershoots. Changes under 3%
  * or within 100 ms of the last are not published, cuts always are. The
  * client's stream reports are not acted on: spice's margin is its mm-time
  * playback margin (it folds in the latency spice chose), not the link's.
@@ -260,6 +258,7 @@ void r3d_rate_control_init(struct r3d_rate_control *rc, const struct r3d_rate_co
 	rc->st.phase = R3D_RATE_START;
 	rc->st.target_kbps = c->start_kbps;
 	rc->st.fps_cap = c->max_fps;
+	rc->enc_fps = c->max_fps;
 	rc->yield = 1;
 	rc->st.encoder_kbps = c->start_kbps;
 }
@@ -490,14 +489,9 @@ static void cut(struct r3d_rate_control *rc, uint64_t t, double q)
 	/* GCC's link capacity estimate: the incoming rate at overuse, averaged
 	 * while the overuses agree (the cut then takes the average: one noisy
 	 * reading is no reason to cut deeper), taken afresh when one is far off */
-	double base = in;
-	if (acks || !tcp_delivery_fresh(rc, t) || !rc->app_limited) {
-		rc->st.capacity_kbps = cap > 0 && in > 0.7 * cap && in < 1.3 * cap ? 0.8 * cap + 0.2 * in : in;
-		rc->cap_base_rtt_us = rtt_min(rc, t);
-		base = rc->st.capacity_kbps;
-	} /* else the sender did not fill the link: what came in is no capacity
-	   * to hold near afterwards (the cut still takes it as its base) */
-	rc->rate_kbps = fmax(fmin(rc->rate_kbps, base * f), rc->cfg.min_kbps);
+	rc->st.capacity_kbps = cap > 0 && in > 0.7 * cap && in < 1.3 * cap ? 0.8 * cap + 0.2 * in : in;
+	rc->cap_base_rtt_us = rtt_min(rc, t);
+	rc->rate_kbps = fmax(fmin(rc->rate_kbps, rc->st.capacity_kbps * f), rc->cfg.min_kbps);
 	rc->last_cut_us = t;
 	rc->written_since_cut = false;
 	rc->acked_since_cut = false;
@@ -548,11 +542,7 @@ static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double t
 	double delivered = tcp ? rc->delivery_kbps : rc->st.sent_kbps;
 	bool link_limited = tcp ? !rc->app_limited
 				: rc->unwritten_since_us && t - rc->unwritten_since_us > 1000000u / rc->cfg.max_fps;
-	/* what the encoder was allowed at the frame rate sent (it spreads its
-	 * bits over max_fps): an encoder that fills that is no idle screen */
-	double allowed = rc->st.encoder_kbps * fmin(rc->st.sent_fps / rc->cfg.max_fps, 1);
-	if (fmin(rc->rate_kbps, allowed) >= 2 * rc->st.sent_kbps ||
-	    (link_limited && rc->rate_kbps >= 1.05 * delivered))
+	if (rc->rate_kbps >= 2 * rc->st.sent_kbps || (link_limited && rc->rate_kbps >= 1.05 * delivered))
 		return;
 	if (rc->last_srtt_at_us && t - rc->last_srtt_at_us > GAP_US && t - rc->last_srtt_at_us < FRESH_US)
 		return; /* the RTT went unseen for a moment: no growth blind */
@@ -624,14 +614,9 @@ static void publish(struct r3d_rate_control *rc, uint64_t t)
 	if (cap > st->fps_cap && cap < c->max_fps && cap < st->fps_cap + step)
 		cap = st->fps_cap; /* rise in steps worth making */
 	/* x264's bits per frame are encoder_kbps / max_fps: spread the target
-	 * over the frames the cap lets through, and make up for what it
-	 * undershoots. Not over the frames sent: content drawn slower, or
-	 * frames a busy encoder (a CPU-bound host) or the link drops, get the
-	 * cap's bits per frame; bigger ones would take longer on the wire and
-	 * cost the encoder more CPU still (bench-link lan on 2 busy cores:
-	 * 17.5 fps spreading over the frames sent, 24.5 not). */
-	double yield = clampd(rc->yield, YIELD_MIN, 1);
-	double enc_kbps = target * (double)c->max_fps / cap / yield;
+	 * over the frames actually sent, and make up for what it undershoots */
+	double fps = clampd(rc->enc_fps, c->min_fps, cap), yield = clampd(rc->yield, YIELD_MIN, 1);
+	double enc_kbps = target * (double)c->max_fps / fps / yield;
 	unsigned enc = (unsigned)lround(clampd(enc_kbps, target, 4.0 * c->max_kbps));
 	bool cutting = target < (1 - PUBLISH_STEP) * st->target_kbps || cap < st->fps_cap ||
 		       enc < (1 - PUBLISH_STEP) * st->encoder_kbps;
@@ -687,6 +672,11 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	rc->st.min_rtt_us = rtt_min(rc, t);
 	rc->st.delivery_kbps = incoming_kbps(rc, t);
 	control(rc, t, fmin(dt_us / 1e6, 0.2), threshold);
+	/* the fps the encoder's bits are spread over: what is sent, except
+	 * while the link drops frames (congestion, a hold: no lower frame rate) */
+	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && !rc->holding &&
+	    rc->st.sent_fps >= 1)
+		rc->enc_fps = fmin(rc->st.sent_fps, rc->st.fps_cap);
 	publish(rc, t);
 	if (out)
 		*out = rc->st;

@@ -62,7 +62,6 @@ struct sim {
 	/* what the controller is fed */
 	bool transport, zero_srtt, zero_delivery, absurd;
 	unsigned source_fps, keyframe_every;
-	unsigned encode_fps;       /* the encoder's own limit (a busy CPU); 0: none */
 	double jitter;
 	uint64_t t;                /* simulated time */
 	int64_t clock_offset;      /* the controller's clock is t + this */
@@ -260,8 +259,6 @@ static void sim_step(struct sim *s)
 		s->next_picture = s->next_picture ? s->next_picture + (uint64_t)(1e6 / s->source_fps) : s->t;
 	}
 	unsigned fps_cap = s->st.fps_cap ? s->st.fps_cap : 60;
-	if (s->encode_fps && fps_cap > s->encode_fps)
-		fps_cap = s->encode_fps;
 	if (s->dirty && !s->held && s->unwritten <= 1 && s->t - s->last_hand + STEP_US / 2 >= 1e6 / fps_cap) {
 		bool key = !s->frames || (s->keyframe_every && s->frames % s->keyframe_every == 0);
 		double bytes = s->st.encoder_kbps * 125.0 / 60 * (1 + s->jitter * frand(s)) * (key ? 5 : 1);
@@ -500,39 +497,6 @@ static void test_lan(void)
 	CHECK(s.st.decreases == 0 && s.st.fps_cap == 60, "never throttled");
 }
 
-/* A sender far under its target (a busy encoder: 20 of 60 fps at the
- * bits per frame of 60) on a fast link that forwards nothing for 200 ms
- * once (seen on 2 busy cores: latency-sim starved of CPU): the queue that
- * leaves may be cut, but not to the floor, and what came in while
- * app-limited is no capacity to hold near: the target is back within 5 s. */
-static void test_app_limited(void)
-{
-	struct sim s;
-	sim_init(&s, 10e6, 25, 5500, 5500);
-	s.encode_fps = 20;
-	sim_start(&s);
-	sim_run(&s, 8);
-	unsigned before = s.st.target_kbps, lowest = before;
-	double sent = s.st.sent_kbps;
-	uint64_t t0 = s.t, back = 0;
-	s.cap_bps = 0; /* the link's forwarder starved of CPU: nothing for 200 ms */
-	while (s.t < t0 + 8000000) {
-		if (s.t >= t0 + 200000)
-			s.cap_bps = 10e6;
-		sim_step(&s);
-		if (s.st.target_kbps < lowest)
-			lowest = s.st.target_kbps;
-		if (!back && lowest < before && s.st.target_kbps >= 0.8 * before)
-			back = s.t;
-	}
-	printf("app-limited (%.0f of %u kbit/s sent), the link still for 200 ms: lowest target %u, "
-	       "80%% of %u again after %.2f s, capacity estimate %.0f\n", sent, before, lowest, before,
-	       back ? (back - t0) / 1e6 : -1.0, s.st.capacity_kbps);
-	CHECK(lowest >= 0.25 * sent, "not cut to the floor: at least a quarter of what was sent (%u, sent %.0f)",
-	      lowest, sent);
-	CHECK(lowest == before || (back && back - t0 < 5000000), "the target is back within 5 s");
-}
-
 static void test_stall(void)
 {
 	struct sim s;
@@ -599,9 +563,7 @@ static void test_fps_cap(void)
 	printf("  link to 20 Mbit/s: fps cap back to 60 after %.2f s\n", (full - step) / 1e6);
 	CHECK(full && full - step < 5000000, "the cap rises again with the rate");
 
-	/* content at 30 fps on a fast link: the bits per frame of 60 fps (a
-	 * ceiling, not a quota: bigger frames would take longer on the wire),
-	 * and the target still climbs to the max */
+	/* content at 30 fps on a fast link: x264's bits per frame are doubled */
 	sim_init(&s, 100e6, 5, 4000, 4000);
 	s.source_fps = 30;
 	sim_start(&s);
@@ -609,21 +571,7 @@ static void test_fps_cap(void)
 	wire = s.frame_bytes_sum * 8 / 1000 / 5.0;
 	printf("  30 fps content: target %u, encoder %u kbit/s, on the wire %.0f kbit/s\n", s.st.target_kbps,
 	       s.st.encoder_kbps, wire);
-	CHECK(s.st.target_kbps == 4000 && s.st.encoder_kbps <= 1.45 * s.st.target_kbps,
-	      "encoder = target (x up to 1/0.7 for its undershoot), not target x 60 / 30");
-	CHECK(wire > 0.4 * 4000 && wire < 0.65 * 4000, "half the target on the wire (%.0f)", wire);
-
-	/* 60 fps content that a busy encoder (a CPU-bound host) keeps to 20:
-	 * no bigger frames, they would cost it more CPU still */
-	sim_init(&s, 100e6, 5, 4000, 4000);
-	s.encode_fps = 20;
-	sim_start(&s);
-	sim_run(&s, 5);
-	printf("  60 fps content, encoder keeps up with 20: target %u, encoder %u kbit/s, sent %.1f fps\n",
-	       s.st.target_kbps, s.st.encoder_kbps, s.st.sent_fps);
-	CHECK(s.st.sent_fps < 22 && s.st.encoder_kbps <= 1.45 * s.st.target_kbps,
-	      "a busy encoder's frames are not made bigger (encoder %u for target %u)", s.st.encoder_kbps,
-	      s.st.target_kbps);
+	CHECK(fabs(s.st.encoder_kbps / (2.0 * s.st.target_kbps) - 1) < 0.1, "encoder = target x 60 / 30");
 
 	/* far below the floor: min_fps */
 	sim_init(&s, 200e3, 25, 500, 4000);
@@ -786,7 +734,7 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} cases[] = {
 		{ "step-down", test_step_down }, { "inflight", test_inflight }, { "step-up", test_step_up }, { "steady", test_steady },
-		{ "loss", test_loss }, { "lan", test_lan }, { "stall", test_stall }, { "app-limited", test_app_limited }, { "fps-cap", test_fps_cap },
+		{ "loss", test_loss }, { "lan", test_lan }, { "stall", test_stall }, { "fps-cap", test_fps_cap },
 		{ "no-transport", test_no_transport }, { "bad-inputs", test_bad_inputs },
 		{ "no-storm", test_no_storm }, { "config", test_config },
 	};

@@ -91,6 +91,7 @@ struct r3d_rate_control {
 	uint64_t unwritten_bytes;      /* handed since the sink was last idle */
 	uint32_t last_frame_bytes, srtt_us, unsent_bytes, pipe_bytes;
 	double rate_kbps;              /* the target, unrounded */
+	double enc_fps;                /* frames per second the encoder's bits are spread over */
 	double yield;                  /* the encoder's bits per frame over those asked for, smoothed */
 	double delivery_kbps;          /* TCP's delivery rate, smoothed */
 	double window_bytes;           /* handed since window_start_us */
