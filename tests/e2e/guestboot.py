@@ -22,6 +22,9 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BUILD = os.environ.get("R3D_BUILD") or os.path.join(ROOT, "_build")
 PREFIX = os.environ.get("R3D_PREFIX") or os.path.join(BUILD, "prefix")
 DEFAULT_QEMU = os.path.join(PREFIX, "bin", "qemu-system-x86_64")
+# the dfsg QEMU source ships no firmware: Debian's seabios/ipxe packages have it
+FIRMWARE = [arg for d in ("/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu")
+            if os.path.isdir(d) for arg in ("-L", d)]
 
 
 def log(msg):
@@ -69,6 +72,60 @@ def thread_names(pid):
         except OSError:
             pass
     return names
+
+
+def proc_usage(pid):
+    """(open fds, VmRSS in kB, threads) of a running process, from /proc."""
+    fds = len(os.listdir("/proc/%d/fd" % pid))
+    rss = threads = None
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                rss = int(line.split()[1])
+            elif line.startswith("Threads:"):
+                threads = int(line.split()[1])
+    return fds, rss, threads
+
+
+class FirmwareQemu:
+    """The patched QEMU without a guest kernel: the firmware's screen on
+    `device` (SeaBIOS, then iPXE), `-spice` options as given, a QMP socket
+    (self.qmp_path) and stderr in a file. Starts at once; stop() ends it."""
+
+    def __init__(self, qemu, spice, device="virtio-vga-gl", extra=(), name="qemu"):
+        self.wd = tempfile.mkdtemp(prefix="r3d-%s-" % name)
+        self.qmp_path = os.path.join(self.wd, "qmp.sock")
+        self.stderr_path = os.path.join(self.wd, "qemu.err")
+        argv = [qemu, "-nodefaults", "-machine", "q35", "-m", "256", "-serial", "none",
+                "-monitor", "none", "-accel", "tcg", "-display", "none", "-device", device,
+                "-spice", spice, "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path]
+        argv += list(extra) + FIRMWARE
+        log("start: " + " ".join(argv))
+        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL,
+                                     stderr=open(self.stderr_path, "w"), start_new_session=True)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stderr(self):
+        with open(self.stderr_path, errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        """SIGTERM (SIGKILL after 10 s); logs QEMU's stderr; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        log("--- QEMU stderr ---\n" + self.stderr().strip()[-3000:])
+        return self.proc.returncode
+
+    def check_stopped_by_us(self):
+        rc = self.stop()
+        check(rc in (0, -15, 143), "QEMU exited by our SIGTERM, not by a crash (rc %s)" % rc)
 
 
 class Guest:

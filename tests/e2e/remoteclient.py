@@ -56,14 +56,14 @@ def _spice_debug_times(out):
 
 
 def run(client, port, wd, name, opts=(), timeout=120, spice_debug=False, host="127.0.0.1",
-        nice=CLIENT_NICE):
-    """Run remote3d-client to the end. Returns (rc, report dict or None,
-    stdout+stderr text, timings dict: stream_create_ms/first_data_ms when
-    spice_debug)."""
+        nice=CLIENT_NICE, uri=None):
+    """Run remote3d-client to the end (on spice://host:port, or uri when
+    given). Returns (rc, report dict or None, stdout+stderr text, timings
+    dict: stream_create_ms/first_data_ms when spice_debug)."""
     js = os.path.join(wd, name + ".json")
     if os.path.exists(js):
         os.unlink(js)
-    argv = [client, "spice://%s:%d" % (host, port), "--json", js] + list(opts)
+    argv = [client, uri or "spice://%s:%d" % (host, port), "--json", js] + list(opts)
     env = dict(os.environ)
     if spice_debug:
         env["SPICE_DEBUG"] = "1"

@@ -18,9 +18,7 @@ import argparse
 import json
 import os
 import socket
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -29,9 +27,6 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 import guestboot as gb  # noqa: E402
 import spicelink as sl  # noqa: E402
-
-FIRMWARE = [arg for d in ("/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu")
-            if os.path.isdir(d) for arg in ("-L", d)]
 
 
 class Qmp:
@@ -93,39 +88,12 @@ class Qmp:
         self.thread.join(35)
 
 
-PICTURE = {sl.MSG_DISPLAY_DRAW_COPY, sl.MSG_DISPLAY_STREAM_DATA}
-
-
-def display_after_init(port, timeout=3.0):
-    """A client that does everything right: the message types it got."""
-    main, d = sl.display_link("127.0.0.1", port)
-    sl.display_init(d)
-    got = set()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        m = d.recv(max(0.0, deadline - time.monotonic()))
-        if m:
-            got.add(m[0])
-            if sl.MSG_DISPLAY_SURFACE_CREATE in got and got & PICTURE:
-                break
-    d.close()
-    main.close()
-    return got
-
-
 def case_withheld_init(a, device, gl):
-    wd = tempfile.mkdtemp(prefix="r3d-hostile-")
-    qmp_path = os.path.join(wd, "qmp.sock")
-    err = os.path.join(wd, "qemu.err")
     spice = "port=%d,addr=127.0.0.1,disable-ticketing=on" % a.port + (",gl=on" if gl else "")
-    argv = [a.qemu, "-nodefaults", "-machine", "q35", "-m", "256", "-serial", "none",
-            "-monitor", "none", "-accel", "tcg", "-display", "none", "-device", device,
-            "-spice", spice, "-qmp", "unix:%s,server=on,wait=off" % qmp_path] + FIRMWARE
-    gb.log("start: " + " ".join(argv))
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=open(err, "w"),
-                            start_new_session=True)
+    q = gb.FirmwareQemu(a.qemu, spice, device, name="hostile")
+    proc = q.proc
     try:
-        qmp = Qmp(qmp_path)
+        qmp = Qmp(q.qmp_path)
         time.sleep(3)  # the firmware draws its screen
         for i in range(5):
             main, d = sl.display_link("127.0.0.1", a.port)
@@ -147,9 +115,9 @@ def case_withheld_init(a, device, gl):
         gb.check(dropped_after is not None and dropped_after < 8,
                  "a client holding its link without DISPLAY_INIT is dropped by the server "
                  "(after %s s)" % ("%.1f" % dropped_after if dropped_after else "> 15"))
-        got = display_after_init(a.port)
+        got = sl.display_after_init("127.0.0.1", a.port)
         gb.log("a well-behaved client got message types %s" % sorted(got))
-        gb.check(sl.MSG_DISPLAY_SURFACE_CREATE in got and got & PICTURE,
+        gb.check(sl.MSG_DISPLAY_SURFACE_CREATE in got and got & sl.PICTURE,
                  "a client sending DISPLAY_INIT afterwards gets the surface and a picture "
                  "(DRAW_COPY or STREAM_DATA) within 3 s")
         qmp.finish()
@@ -160,17 +128,7 @@ def case_withheld_init(a, device, gl):
                  (qmp.worst_ms, qmp.calls))
         gb.check(proc.poll() is None, "QEMU still running")
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        with open(err, errors="replace") as f:
-            text = f.read().strip()
-        gb.log("--- QEMU stderr ---\n" + text[-3000:])
-    gb.check(proc.returncode in (0, -15, 143) or proc.returncode is None,
-             "QEMU exited by our SIGTERM, not by a crash (rc %s)" % proc.returncode)
+        q.check_stopped_by_us()
 
 
 def main():

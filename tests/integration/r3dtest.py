@@ -158,6 +158,34 @@ def run_client(args, wd, port, name="client", opts=(), timeout=120):
     return r.returncode, rep, r.stderr
 
 
+def make_test_ca(x509):
+    """A test CA and a server certificate for 127.0.0.1 signed by it, made
+    with openssl in the directory x509 under the names spice-server's
+    x509-dir wants (ca-cert.pem, server-cert.pem, server-key.pem).
+    Returns the CA's path; None when there is no openssl."""
+    import shutil
+    openssl = shutil.which("openssl")
+    if not openssl:
+        return None
+    os.makedirs(x509, exist_ok=True)
+
+    def ossl(*a):
+        r = subprocess.run([openssl] + list(a), cwd=x509, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+        if r.returncode != 0:
+            fail("openssl %s: %s" % (" ".join(a), r.stdout))
+
+    ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out",
+         "ca-cert.pem", "-days", "2", "-subj", "/CN=remote3d test CA")
+    ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
+         "-subj", "/CN=127.0.0.1")
+    with open(os.path.join(x509, "ext"), "w") as f:
+        f.write("subjectAltName=IP:127.0.0.1\n")
+    ossl("x509", "-req", "-in", "server.csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
+         "-CAcreateserial", "-out", "server-cert.pem", "-days", "2", "-extfile", "ext")
+    return os.path.join(x509, "ca-cert.pem")
+
+
 def error_lines(text):
     """Non-empty lines of a program's stderr."""
     return [l for l in text.splitlines() if l.strip()]

@@ -16,6 +16,7 @@ import time
 
 MAGIC = 0x51444552  # "REDQ"
 CHANNEL_MAIN, CHANNEL_DISPLAY, CHANNEL_INPUTS = 1, 2, 3
+LINK_ERR_NEED_SECURED, LINK_ERR_PERMISSION_DENIED = 5, 7
 
 MSG_SET_ACK, MSG_PING = 3, 4
 MSGC_ACK_SYNC, MSGC_ACK, MSGC_PONG = 1, 2, 3
@@ -40,7 +41,13 @@ EXTERNAL_STREAM_ID = 50  # NUM_STREAMS in spice-server: the id of remote3d's str
 
 
 class LinkError(Exception):
-    pass
+    """code: the link error (reply) or link result; after: every byte the
+    server sent after it, read until it closed (or 3 s passed)."""
+
+    def __init__(self, msg, code=None, after=b""):
+        super().__init__(msg)
+        self.code = code
+        self.after = after
 
 
 def _recv_exact(sock, n):
@@ -86,11 +93,26 @@ class Channel:
         reply = _recv_exact(self.sock, size)
         error = struct.unpack_from("<I", reply)[0]
         if error:
-            raise LinkError("link refused: error %d" % error)
+            raise LinkError("link refused: error %d" % error, error, self._rest())
         self.sock.sendall(_encrypt_ticket(reply[4:4 + 162], password))
         result = struct.unpack("<I", _recv_exact(self.sock, 4))[0]
         if result:
-            raise LinkError("link result %d (bad password?)" % result)
+            raise LinkError("link result %d (bad password?)" % result, result, self._rest())
+
+    def _rest(self, timeout=3.0):
+        """What the server sends until it closes (a refused link)."""
+        rest = b""
+        self.sock.settimeout(timeout)
+        try:
+            while True:
+                part = self.sock.recv(65536)
+                if not part:
+                    break
+                rest += part
+        except OSError:
+            pass
+        self.sock.close()
+        return rest
 
     def send(self, msg_type, body=b""):
         self.serial += 1
@@ -168,6 +190,29 @@ def display_init(ch):
     """SPICE_MSGC_DISPLAY_INIT: pixmap cache 1 (8 MiB), glz dictionary 1."""
     ch.send(MSGC_DISPLAY_INIT, struct.pack("<BqBi", 1, 8 << 20, 1, 1 << 20))
 
+
+PICTURE = {MSG_DISPLAY_DRAW_COPY, MSG_DISPLAY_STREAM_DATA}
+
+
+def display_after_init(host, port, password="", timeout=3.0, until=None):
+    """A client that does everything right: the message types its display
+    channel got within timeout s (it stops at a surface and a picture, or
+    once it has every type in `until`)."""
+    main, d = display_link(host, port, password)
+    display_init(d)
+    got = set()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            m = d.recv(max(0.0, deadline - time.monotonic()))
+            if m:
+                got.add(m[0])
+                if (until <= got) if until else (MSG_DISPLAY_SURFACE_CREATE in got and got & PICTURE):
+                    break
+    finally:
+        d.close()
+        main.close()
+    return got
 
 
 def stream_report(ch, unique_id, frames, drops, delay_ms=0):

@@ -7,7 +7,6 @@ refused with one clear client error line and no frames. With --tls-port and
 --x509-dir (certificates made here with openssl), the client gets frames
 over TLS when --ca-file names the CA, and a clear TLS error without it."""
 import os
-import shutil
 import socket
 import subprocess
 
@@ -119,36 +118,17 @@ t.check(src.poll() is None, "testsrc keeps serving after refused clients")
 t.stop(src)
 
 # ---- TLS
-openssl = shutil.which("openssl")
-if not openssl:
+x509 = os.path.join(wd, "x509")
+ca = t.make_test_ca(x509)
+if not ca:
     t.log("SKIP: no openssl to make certificates; TLS not tested")
     raise SystemExit(0)
-x509 = os.path.join(wd, "x509")
-os.makedirs(x509)
-
-
-def ossl(*a):
-    r = subprocess.run([openssl] + list(a), cwd=x509, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        t.fail("openssl %s: %s" % (" ".join(a), r.stdout))
-
-
-ossl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca-key.pem", "-out", "ca-cert.pem",
-     "-days", "2", "-subj", "/CN=remote3d test CA")
-ossl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server-key.pem", "-out", "server.csr",
-     "-subj", "/CN=127.0.0.1")
-with open(os.path.join(x509, "ext"), "w") as f:
-    f.write("subjectAltName=IP:127.0.0.1\n")
-ossl("x509", "-req", "-in", "server.csr", "-CA", "ca-cert.pem", "-CAkey", "ca-key.pem",
-     "-CAcreateserial", "-out", "server-cert.pem", "-days", "2", "-extfile", "ext")
 
 src = t.start_testsrc(args, wd, port, size="640x480", fps=30, name="testsrc-tls",
                       extra=["--tls-port", str(tls_port), "--x509-dir", x509])
 t.wait_port(tls_port, src)
 tls_uri = "spice://127.0.0.1?tls-port=%d" % tls_port
 t.check(tls_uri in stdout_of(src), "testsrc prints its TLS address: %r" % stdout_of(src))
-ca = os.path.join(x509, "ca-cert.pem")
 rc, rep, lines = client("client-tls", [tls_uri], ["--duration", "3", "--ca-file", ca])
 t.check(rc == 0 and rep is not None and rep["frames"] >= 10,
         "over TLS with --ca-file the client gets stamped frames (rc %d, %s frames)"

@@ -1,0 +1,307 @@
+#!/usr/bin/env python3
+"""Nothing of the picture for a client that has not authenticated, and TLS,
+with the real patched QEMU and `-spice ...,gl=on` (the remote3d stream).
+
+usage: test_qemu_trust.py CASE --client PATH --wire PATH [--stamp-read PATH]
+         [--qemu PATH] [--qemu-expected] [--port N] [--display :N]
+CASE:
+  auth  the firmware screen, `-object secret,id=...,file=...` and
+        `-spice port=N,gl=on,password-secret=...` (ticketing on). Clients
+        without the password (remote3d-client with a wrong or no
+        --password-file; raw links of the main and the display channel with
+        wrong and empty tickets) are refused; `tshark -i lo` captures those
+        connections and remote3d-wire shows that the server sent each one
+        only its link reply and the PERMISSION_DENIED result: no message,
+        no display channel data. The raw links read their sockets to EOF:
+        nothing after the result. Then the right password: remote3d-client
+        gets the H.264 stream, and the capture of that connection holds
+        STREAM_CREATE and STREAM_DATA (the capture does see pictures).
+  tls   the guest's probe under `-spice port=N,tls-port=N+1,x509-dir=...,
+        gl=on,tls-channel=display` (a CA and a certificate for 127.0.0.1
+        made here with openssl): remote3d-client --ca-file gets stamped
+        H.264 frames over TLS only (spice://127.0.0.1?tls-port=N+1), and
+        remote-viewer under Xvfb shows the live stream (two screenshots with
+        increasing stamps) over TLS; on the plain port the main channel
+        links but the display channel is refused with NEED_SECURED. Then a
+        firmware QEMU with tls-channel=default: every plain link is refused
+        (NEED_SECURED) and remote3d-client on the plain port gets nothing.
+Ports 6100-6109 and X display :50 belong to these tests.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import guestboot as gb  # noqa: E402
+import r3dtest  # noqa: E402  (spawn/stop, the test CA)
+import remoteclient  # noqa: E402
+import spicelink as sl  # noqa: E402
+import test_guest_xterm  # noqa: E402  (its tshark capture)
+import xscreen  # noqa: E402
+
+PASSWORD = "r3d-trust-s3cret"
+# a refused link: the server's "REDQ" header + SpiceLinkReply (error, 162-byte
+# public key, caps counts and offset, at most a few cap words) + the result
+REFUSED_S2C_MAX = 16 + 4 + 162 + 12 + 4 * 4 + 4
+
+
+def wait_listening(port, q, timeout=30):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if not q.alive():
+            gb.fail("QEMU exited before it listened on port %d" % port)
+        if r3dtest.port_open(port):
+            return
+        time.sleep(0.2)
+    gb.fail("QEMU listens on port %d within %d s" % (port, timeout))
+
+
+def capture(a, wd):
+    """tshark on lo for our port; a capture is the evidence, so none is a failure."""
+    p, cap = test_guest_xterm.start_capture(a.port, wd)
+    if p is None:
+        gb.fail("tshark (tools/debian-packages.txt) captures on lo here")
+    return p, cap
+
+
+def wire_report(a, cap, name):
+    """remote3d-wire --json of a capture (exit 1: nothing decodable is fine)."""
+    js = cap + ".json"
+    r = subprocess.run([a.wire, cap, "--port", str(a.port), "--port", str(a.port + 1),
+                        "--json", js, "--quiet"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=120)
+    if r.returncode not in (0, 1) or not os.path.exists(js):
+        gb.fail("remote3d-wire read the %s capture (rc %d): %s" % (name, r.returncode, r.stdout))
+    with open(js) as f:
+        return json.load(f)
+
+
+def client(a, wd, name, port, opts, uri=None):
+    rc, rep, text, _ = remoteclient.run(a.client, port, wd, name, opts, timeout=90, uri=uri)
+    gb.log("%s: rc %d, %s" % (name, rc, " | ".join(r3dtest.error_lines(text)[-2:])))
+    return rc, rep, text
+
+
+def raw_refused(port, password, channel, what):
+    """A raw link that must be refused: the code and the bytes after it."""
+    try:
+        ch = sl.Channel("127.0.0.1", port, channel, connection_id=0x1234 if channel != 1 else 0,
+                        channel_caps=sl.H264_DISPLAY_CAPS if channel == sl.CHANNEL_DISPLAY else (),
+                        password=password)
+    except sl.LinkError as e:
+        gb.log("%s: %s, %d bytes after it" % (what, e, len(e.after)))
+        return e.code, e.after
+    ch.close()
+    gb.fail("%s: the server refused the link (it accepted it)" % what)
+
+
+def case_auth(a):
+    wd = r3dtest.workdir()
+    secret, wrong = os.path.join(wd, "secret"), os.path.join(wd, "wrong")
+    with open(secret, "w") as f:
+        f.write(PASSWORD)  # a secret object's file: the bytes, no line end
+    with open(wrong, "w") as f:
+        f.write("not-the-password\n")
+    right = os.path.join(wd, "right")
+    with open(right, "w") as f:
+        f.write(PASSWORD + "\n")
+    q = gb.FirmwareQemu(a.qemu, "port=%d,addr=127.0.0.1,gl=on,password-secret=sec0" % a.port,
+                        extra=["-object", "secret,id=sec0,file=" + secret], name="auth")
+    try:
+        wait_listening(a.port, q)
+        time.sleep(2)  # the firmware draws its screen
+        cap_p, cap = capture(a, wd)
+        for name, opts, want in (("wrong-password", ["--password-file", wrong], "wrong password"),
+                                 ("no-password", [], "requires a password")):
+            rc, rep, text = client(a, wd, name, a.port, opts + ["--duration", "2", "--timeout", "5"])
+            gb.check(rc != 0 and rep is None and want in text,
+                     "remote3d-client with %s: refused (rc %d), no report, says '%s'"
+                     % (name.replace("-", " "), rc, want))
+        raws = 0
+        for pw, chan in (("", sl.CHANNEL_MAIN), ("wrong", sl.CHANNEL_MAIN),
+                         ("", sl.CHANNEL_DISPLAY), ("wrong", sl.CHANNEL_DISPLAY)):
+            what = "raw %s link, %s ticket" % ("main" if chan == 1 else "display",
+                                                "an empty" if not pw else "a wrong")
+            code, after = raw_refused(a.port, pw, chan, what)
+            gb.check(code == sl.LINK_ERR_PERMISSION_DENIED and after == b"",
+                     "%s: link result PERMISSION_DENIED (%s), then the server closes without "
+                     "sending a byte more (%d)" % (what, code, len(after)))
+            raws += 1
+        test_guest_xterm.stop_capture(cap_p)
+        rep = wire_report(a, cap, "refused")
+        conns = [c for c in rep["connections"] if c["kind"] == "spice"]
+        for c in conns:
+            gb.log("  refused capture: %s %s link_error=%s bytes s2c=%d messages s2c=%s"
+                   % (c["client"], c["channel"], c["link_error"], c["bytes_s2c"], c["messages_s2c"]))
+        gb.check(len(conns) >= 2 + raws and len(conns) == len(rep["connections"]),
+                 "the capture holds every refused connection as SPICE (%d)" % len(conns))
+        gb.check(all(c["link_error"] == "PERMISSION_DENIED" for c in conns),
+                 "on the wire every one of them ends with PERMISSION_DENIED")
+        gb.check(all(c["messages_s2c"] == 0 for c in conns),
+                 "on the wire the server sent none of them a single message (no MAIN_INIT, "
+                 "no SURFACE_CREATE, STREAM_CREATE or STREAM_DATA)")
+        most = max(c["bytes_s2c"] for c in conns)
+        gb.check(most <= REFUSED_S2C_MAX,
+                 "on the wire each got at most its link reply and result (%d bytes, <= %d)"
+                 % (most, REFUSED_S2C_MAX))
+        gb.check("display" not in rep["channels"] or
+                 not rep["channels"]["display"]["message_types_s2c"],
+                 "no display channel data at all in the capture of the refused clients")
+
+        cap_p, cap = capture(a, wd)
+        rc, rep_ok, text = client(a, wd, "right-password", a.port,
+                                  ["--password-file", right, "--duration", "2", "--timeout", "10"])
+        got = sl.display_after_init("127.0.0.1", a.port, PASSWORD,
+                                    until={sl.MSG_DISPLAY_STREAM_DATA})
+        test_guest_xterm.stop_capture(cap_p)
+        gb.check(rc == 0 and rep_ok and rep_ok["frames"] >= 1 and "264" in (rep_ok.get("codec") or ""),
+                 "remote3d-client with the right --password-file gets the H.264 stream "
+                 "(rc %d, %s frames, codec %s)" % (rc, rep_ok and rep_ok["frames"],
+                                                   rep_ok and rep_ok.get("codec")))
+        gb.check(sl.MSG_DISPLAY_STREAM_DATA in got,
+                 "a raw client with the right ticket gets STREAM_DATA (types %s)" % sorted(got))
+        rep = wire_report(a, cap, "accepted")
+        types = rep["channels"].get("display", {}).get("message_types_s2c", {})
+        gb.log("accepted capture: display message types %s" % types)
+        gb.check("STREAM_CREATE" in types and "STREAM_DATA" in types,
+                 "the capture of the accepted clients holds STREAM_CREATE and STREAM_DATA")
+        gb.check(q.alive(), "QEMU still running")
+    finally:
+        q.check_stopped_by_us()
+
+
+def case_tls(a):
+    for what, path in (("remote3d-stamp-read", a.stamp_read),):
+        if not path or not os.access(path, os.X_OK):
+            gb.fail("%s is not built (%s)" % (what, path))
+    gb.require_guest_and_qemu(a.qemu, a.qemu_expected)
+    try:
+        xscreen.require_programs(("Xvfb", "remote-viewer", "gst-launch-1.0"))
+    except xscreen.XscreenError as e:
+        gb.fail(str(e))
+    wd = r3dtest.workdir()
+    x509 = os.path.join(wd, "x509")
+    ca = r3dtest.make_test_ca(x509)
+    if not ca:
+        gb.fail("openssl (tools/debian-packages.txt) makes the test certificates")
+    plain, tls = a.port, a.port + 1
+    spice = ("port=%d,tls-port=%d,addr=127.0.0.1,x509-dir=%s,gl=on,disable-ticketing=on,"
+             "tls-channel=display" % (plain, tls, x509))
+    guest = gb.Guest(a.qemu, "probe", duration=600, extra=["-display", "none", "-spice", spice])
+    try:
+        m = guest.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
+        if not m:
+            guest.dump()
+            gb.fail("the probe started within 300 s (R3D: probe started)")
+        gb.log("guest: probe started %.1f s after boot" % (time.monotonic() - guest.start))
+        cap_p, cap = capture(a, wd)
+        rc, rep, text = client(a, wd, "tls", 0, ["--ca-file", ca, "--duration", "3", "--timeout", "20"],
+                               uri="spice://127.0.0.1?tls-port=%d" % tls)
+        test_guest_xterm.stop_capture(cap_p)
+        gb.check(rc == 0 and rep and rep["frames"] >= 3 and rep["last_frame"] > rep["first_frame"]
+                 and "264" in (rep.get("codec") or ""),
+                 "remote3d-client --ca-file over TLS gets stamped H.264 frames (rc %d, %s frames, "
+                 "codec %s)" % (rc, rep and rep["frames"], rep and rep.get("codec")))
+        wrep = wire_report(a, cap, "tls")
+        kinds = sorted({(c["kind"], c["server"].rsplit(":", 1)[1]) for c in wrep["connections"]})
+        gb.log("tls capture: connections (kind, port) %s, tls bytes s2c %d" % (
+            kinds, sum(c["bytes_s2c"] for c in wrep["connections"] if c["kind"] == "tls")))
+        gb.check(kinds == [("tls", str(tls))] and
+                 sum(c["bytes_s2c"] for c in wrep["connections"]) > 20000,
+                 "on the wire every connection of that client is TLS on port %d and carries "
+                 "the stream (no plain SPICE)" % tls)
+        main, sid = sl.session("127.0.0.1", plain)
+        gb.log("plain port: the main channel links (session %#x)" % sid)
+        try:
+            code, after = raw_refused(plain, "", sl.CHANNEL_DISPLAY, "plain display link")
+            gb.check(code == sl.LINK_ERR_NEED_SECURED and after == b"",
+                     "with tls-channel=display the plain port refuses the display channel "
+                     "(NEED_SECURED, %s) and sends nothing more" % code)
+        finally:
+            main.close()
+        tls_viewer(a, wd, ca, tls, guest)
+        gb.check(guest.proc.poll() is None, "QEMU still running")
+    except SystemExit:
+        guest.dump(30)
+        raise
+    finally:
+        guest.stop()
+
+    # tls-channel=default: no channel at all on the plain port
+    spice = ("port=%d,tls-port=%d,addr=127.0.0.1,x509-dir=%s,gl=on,disable-ticketing=on,"
+             "tls-channel=default" % (plain, tls, x509))
+    q = gb.FirmwareQemu(a.qemu, spice, name="tls-default")
+    try:
+        wait_listening(plain, q)
+        for chan, name in ((sl.CHANNEL_MAIN, "main"), (sl.CHANNEL_DISPLAY, "display")):
+            code, after = raw_refused(plain, "", chan, "plain %s link" % name)
+            gb.check(code == sl.LINK_ERR_NEED_SECURED and after == b"",
+                     "with tls-channel=default the plain port refuses the %s channel "
+                     "(NEED_SECURED) and sends nothing more" % name)
+        rc, rep, text = client(a, wd, "plain-refused", plain, ["--duration", "2", "--timeout", "5"])
+        gb.check(rc != 0 and rep is None,
+                 "remote3d-client on the plain port gets no picture (rc %d, no report)" % rc)
+        rc, rep, text = client(a, wd, "tls-default", 0, ["--ca-file", ca, "--duration", "1",
+                                                         "--timeout", "10"],
+                               uri="spice://127.0.0.1?tls-port=%d" % tls)
+        gb.check(rc == 0 and rep and rep["frames"] >= 1,
+                 "while over TLS it gets the picture (rc %d)" % rc)
+    finally:
+        q.check_stopped_by_us()
+
+
+def tls_viewer(a, wd, ca, tls, guest):
+    """remote-viewer (virt-viewer) under Xvfb over TLS: two screenshots with
+    increasing stamps, and spice-gtk's log says it created the stream."""
+    xvfb = xscreen.start_xvfb(a.display, r3dtest.spawn, wd)
+    env = dict(xscreen.client_env(a.display), SPICE_DEBUG="1")
+    viewer = r3dtest.spawn(["remote-viewer", "--spice-ca-file", ca,
+                            "spice://127.0.0.1?tls-port=%d" % tls], "remote-viewer", wd, env=env)
+
+    def alive():
+        if viewer.poll() is not None:
+            raise xscreen.XscreenError("remote-viewer exited with %s\n%s"
+                                       % (viewer.returncode, r3dtest.tail(viewer)))
+        if guest.proc.poll() is not None:
+            raise xscreen.XscreenError("QEMU exited")
+
+    try:
+        stamps = xscreen.watch_stamps(a.display, a.stamp_read, wd, timeout=60, check_alive=alive,
+                                      log=gb.log)
+    except xscreen.XscreenError as e:
+        gb.fail(str(e))
+    finally:
+        r3dtest.stop(viewer)
+        r3dtest.stop(xvfb)
+    with open(os.path.join(wd, "remote-viewer.out"), errors="replace") as f:
+        log = f.read()
+    with open(os.path.join(wd, "remote-viewer.err"), errors="replace") as f:
+        log += f.read()
+    gb.check(len(stamps) == 2, "remote-viewer over TLS shows the live guest: two screenshots with "
+             "increasing stamps (%s; kept in %s)" % ([s[0] for s in stamps], wd))
+    gb.check("display_handle_stream_create" in log,
+             "remote-viewer's spice-gtk log shows the stream being created")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("case", choices=["auth", "tls"])
+    ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
+    ap.add_argument("--qemu-expected", action="store_true")
+    ap.add_argument("--client", required=True)
+    ap.add_argument("--wire", required=True)
+    ap.add_argument("--stamp-read")
+    ap.add_argument("--port", type=int, default=6100)
+    ap.add_argument("--display", default=":50")
+    a = ap.parse_args()
+    gb.require_qemu(a.qemu, a.qemu_expected)
+    {"auth": case_auth, "tls": case_tls}[a.case](a)
+
+
+if __name__ == "__main__":
+    main()
