@@ -41,13 +41,15 @@ LINE = "echo remote3d types into an xterm 0123456789"
 FIRST_PICTURE_MS = 1000
 
 
-def start_capture(port, wd):
+def start_capture(port, wd, also=()):
+    """tshark on lo for tcp port `port` (and the ports in `also`)."""
     tshark = shutil.which("tshark")
     if not tshark:
         gb.log("wire: tshark is not installed: no capture (the wire case is skipped)")
         return None, None
     cap = os.path.join(wd, "xterm.pcapng")
-    p = r3dtest.spawn([tshark, "-i", "lo", "-f", "tcp port %d" % port, "-w", cap], "tshark", wd)
+    bpf = " or ".join("tcp port %d" % p for p in (port,) + tuple(also))
+    p = r3dtest.spawn([tshark, "-i", "lo", "-f", bpf, "-w", cap], "tshark", wd)
     errf = os.path.join(wd, "tshark.err")
     end = time.monotonic() + 30
     while True:

@@ -25,13 +25,25 @@ CASE:
         links but the display channel is refused with NEED_SECURED. Then a
         firmware QEMU with tls-channel=default: every plain link is refused
         (NEED_SECURED) and remote3d-client on the plain port gets nothing.
+  unix  `-spice unix=on,addr=PATH,gl=on` alone keeps QEMU's local gl path
+        (GL_SCANOUT with a dmabuf fd, which no TCP or SSH tunnel carries, and
+        which this host cannot export): an H.264 client linked over the
+        socket gets no display message at all in 4 s. With a port too
+        (`unix=on,addr=PATH,port=N,gl=on`) spice-server still listens on the
+        socket only (nothing on TCP port N) and the display goes through
+        libremote3d: a raw client on the socket gets STREAM_CREATE (H.264)
+        and STREAM_DATA, and remote3d-client through a TCP forwarder to the
+        socket (what `ssh -L PORT:PATH` does) gets the H.264 stream.
 Ports 6100-6109 and X display :50 belong to these tests.
 """
 import argparse
 import json
 import os
+import socket
+import struct
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -62,8 +74,8 @@ def wait_listening(port, q, timeout=30):
 
 
 def capture(a, wd):
-    """tshark on lo for our port; a capture is the evidence, so none is a failure."""
-    p, cap = test_guest_xterm.start_capture(a.port, wd)
+    """tshark on lo for our ports; a capture is the evidence, so none is a failure."""
+    p, cap = test_guest_xterm.start_capture(a.port, wd, (a.port + 1,))
     if p is None:
         gb.fail("tshark (tools/debian-packages.txt) captures on lo here")
     return p, cap
@@ -255,6 +267,110 @@ def case_tls(a):
         q.check_stopped_by_us()
 
 
+def forward_tcp_to_unix(port, path):
+    """What `ssh -L port:path` gives a remote client: TCP 127.0.0.1:port
+    relayed to the unix socket, on daemon threads."""
+    lsock = socket.socket()
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(16)
+
+    def pump(src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def serve():
+        while True:
+            c, _ = lsock.accept()
+            u = socket.socket(socket.AF_UNIX)
+            u.connect(path)
+            for src, dst in ((c, u), (u, c)):
+                threading.Thread(target=pump, args=(src, dst), daemon=True).start()
+
+    threading.Thread(target=serve, daemon=True).start()
+    return lsock
+
+
+def display_messages(path, seconds):
+    """(type, body) of every display message an H.264 client linked over the
+    unix socket gets in `seconds`."""
+    main, d = sl.display_link(path, 0)
+    sl.display_init(d)
+    got = []
+    end = time.monotonic() + seconds
+    try:
+        while time.monotonic() < end:
+            m = d.recv(max(0.0, end - time.monotonic()))
+            if m:
+                got.append(m)
+    finally:
+        d.close()
+        main.close()
+    return got
+
+
+def case_unix(a):
+    wd = r3dtest.workdir()
+    path = os.path.join(wd, "spice.sock")
+    q = gb.FirmwareQemu(a.qemu, "unix=on,addr=%s,gl=on,disable-ticketing=on" % path, name="unix")
+    try:
+        wait_socket(path, q)
+        time.sleep(2)  # the firmware draws its screen
+        got = display_messages(path, 4)
+        gb.log("unix=on alone: %d display messages (%s)" % (len(got), sorted({m[0] for m in got})))
+        gb.check(not any(m[0] in sl.PICTURE or m[0] == sl.MSG_DISPLAY_STREAM_CREATE for m in got),
+                 "unix=on,gl=on alone is QEMU's local dmabuf path: no picture for a client that "
+                 "cannot take a dmabuf (README: 'A unix socket')")
+    finally:
+        q.check_stopped_by_us()
+    os.unlink(path)
+    q = gb.FirmwareQemu(a.qemu, "unix=on,addr=%s,port=%d,gl=on,disable-ticketing=on"
+                        % (path, a.port), name="unix-port")
+    try:
+        wait_socket(path, q)
+        time.sleep(2)
+        gb.check(not r3dtest.port_open(a.port),
+                 "with port=%d too spice-server listens on the unix socket only (nothing on TCP)"
+                 % a.port)
+        got = display_messages(path, 3)
+        creates = [m[1] for m in got if m[0] == sl.MSG_DISPLAY_STREAM_CREATE]
+        datas = sum(1 for m in got if m[0] == sl.MSG_DISPLAY_STREAM_DATA)
+        # SpiceMsgDisplayStreamCreate: surface_id u32, id u32, flags u8, codec_type u8
+        codec = struct.unpack_from("<IIBB", creates[0])[3] if creates else None
+        gb.check(creates and codec == 3 and datas >= 3,
+                 "over the unix socket the display streams through libremote3d: STREAM_CREATE "
+                 "with codec H.264 (%s) and %d STREAM_DATA in 3 s" % (codec, datas))
+        fwd = forward_tcp_to_unix(a.port + 1, path)
+        rc, rep, text = client(a, wd, "unix-tunnel", a.port + 1, ["--duration", "2", "--timeout", "10"])
+        fwd.close()
+        gb.check(rc == 0 and rep and rep["frames"] >= 1 and "264" in (rep.get("codec") or ""),
+                 "remote3d-client through a TCP relay to the socket (as ssh -L) gets the H.264 "
+                 "stream (rc %d, %s frames, codec %s)" % (rc, rep and rep["frames"],
+                                                          rep and rep.get("codec")))
+        gb.check(q.alive(), "QEMU still running")
+    finally:
+        q.check_stopped_by_us()
+
+
+def wait_socket(path, q, timeout=30):
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        if not q.alive() or time.monotonic() > end:
+            gb.fail("QEMU listens on %s within %d s" % (path, timeout))
+        time.sleep(0.1)
+
+
 def tls_viewer(a, wd, ca, tls, guest):
     """remote-viewer (virt-viewer) under Xvfb over TLS: two screenshots with
     increasing stamps, and spice-gtk's log says it created the stream."""
@@ -284,13 +400,15 @@ def tls_viewer(a, wd, ca, tls, guest):
         log += f.read()
     gb.check(len(stamps) == 2, "remote-viewer over TLS shows the live guest: two screenshots with "
              "increasing stamps (%s; kept in %s)" % ([s[0] for s in stamps], wd))
-    gb.check("display_handle_stream_create" in log,
-             "remote-viewer's spice-gtk log shows the stream being created")
+    gb.check("display-2:0: Using TLS, port %d" % tls in log and "display_handle_stream_create" in log
+             and "pipeline (h264parse)" in log,
+             "remote-viewer's spice-gtk log: the display channel uses TLS (port %d), the stream "
+             "is created and decoded by an H.264 pipeline (h264parse)" % tls)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("case", choices=["auth", "tls"])
+    ap.add_argument("case", choices=["auth", "tls", "unix"])
     ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
     ap.add_argument("--qemu-expected", action="store_true")
     ap.add_argument("--client", required=True)
@@ -300,7 +418,7 @@ def main():
     ap.add_argument("--display", default=":50")
     a = ap.parse_args()
     gb.require_qemu(a.qemu, a.qemu_expected)
-    {"auth": case_auth, "tls": case_tls}[a.case](a)
+    {"auth": case_auth, "tls": case_tls, "unix": case_unix}[a.case](a)
 
 
 if __name__ == "__main__":

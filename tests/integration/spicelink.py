@@ -76,7 +76,12 @@ def _encrypt_ticket(pub_der, password):
 class Channel:
     def __init__(self, host, port, channel_type, connection_id=0, channel_caps=(),
                  password="", timeout=10.0):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
+        if host.startswith("/"):  # a unix socket (-spice unix=on,addr=PATH)
+            self.sock = socket.socket(socket.AF_UNIX)
+            self.sock.settimeout(timeout)
+            self.sock.connect(host)
+        else:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
         self.buf = b""
         self.serial = 0
         self.ack_window = 0
