@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm demo demo-xterm env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-soak demo demo-xterm env clean
 
 all: build
 
@@ -82,6 +82,13 @@ bench-vm: build
 # latency-sim (BENCH_XTERM_OUT, default /tmp/r3d-bench-xterm: CSVs + PNG)
 bench-xterm: build
 	@/usr/bin/python3 tools/bench_xterm.py
+
+# soak: the guest streamed for BENCH_SOAK_SECONDS (default 3600) to a client
+# that reconnects every minute, the link changing every 5 min; QEMU's RSS,
+# fds, threads and encoder restarts over time, a PNG and the RSS slope in
+# MB/h (BENCH_SOAK_OUT, default /tmp/r3d-bench-soak; tools/bench_soak.py --help)
+bench-soak: build
+	@/usr/bin/python3 tools/bench_soak.py
 
 demo: build
 	@tools/demo.sh
