@@ -29,6 +29,7 @@ Options (each also from the environment):
   --out DIR       BENCH_SOAK_OUT        [/tmp/r3d-bench-soak]
   --port N        BENCH_SOAK_PORT       [6120]
   --fps N         BENCH_SOAK_FPS        the probe's frame rate [30]
+  --replot        only the slopes and the plot again, from DIR/samples.csv
 Scaled runs keep the ratios, e.g. 10 minutes: --seconds 600 --reconnect 10
 --link-every 50. Needs root (latency-sim's namespace and tun devices).
 Not part of make test.
@@ -70,6 +71,7 @@ def options():
     ap.add_argument("--out", default=env("BENCH_SOAK_OUT", "/tmp/r3d-bench-soak"))
     ap.add_argument("--port", type=int, default=int(env("BENCH_SOAK_PORT", 6120)))
     ap.add_argument("--fps", type=int, default=int(env("BENCH_SOAK_FPS", 30)))
+    ap.add_argument("--replot", action="store_true")
     a = ap.parse_args()
     if not (a.reconnect >= 3 and a.link_every > 0 and 0 < a.sample <= a.seconds):
         ap.error("need --reconnect >= 3 s, --link-every > 0 and 0 < --sample <= --seconds")
@@ -128,6 +130,15 @@ def clients_done(a):
     return len(rows), sum(1 for r in rows if r[1] != "0")
 
 
+def last_row_clients(rows):
+    return rows[-1]["clients"], rows[-1]["client_failures"]
+
+
+def read_samples(a):
+    with open(os.path.join(a.out, "samples.csv")) as f:
+        return [{k: float(v) for k, v in r.items()} for r in csv.DictReader(f)]
+
+
 def plot(a, rows, slopes, path):
     try:
         import matplotlib
@@ -137,25 +148,35 @@ def plot(a, rows, slopes, path):
         say("no matplotlib for /usr/bin/python3 (apt-get install python3-matplotlib): no plot")
         return None
     t = [r["t_s"] / 60.0 for r in rows]
-    fig, axes = plt.subplots(4, 1, figsize=(11, 10), sharex=True)
-    axes[0].plot(t, [r["rss_total_mb"] for r in rows], lw=1, ls="--", color="0.5")
-    axes[0].set_title("dashed: total RSS, guest RAM included (%.0f -> %.0f MB)"
-                      % (rows[0]["rss_total_mb"], rows[-1]["rss_total_mb"]), fontsize=9, loc="left")
-    panels = (("rss_mb", "QEMU's own RSS (MB)", "rss"), ("fds", "QEMU open fds", "fds"),
-              ("threads", "QEMU threads", "threads"),
-              ("encoder_starts", "encoder (re)starts, cumulative", None))
+    fig, axes = plt.subplots(5, 1, figsize=(11, 12), sharex=True)
+    panels = (("rss_mb", "QEMU's own RSS (MB)", "rss"),
+              ("rss_total_mb", "QEMU's RSS with\nthe guest's RAM (MB)", None),
+              ("fds", "QEMU open fds", "fds"), ("threads", "QEMU threads", "threads"),
+              ("encoder_starts", "encoder starts,\ncumulative", None))
+    steady = [r for r in rows if r["t_s"] >= a.warmup]
     for ax, (key, label, sk) in zip(axes, panels):
         ax.plot(t, [r[key] for r in rows], lw=1.5, marker=".", ms=3, color="#1f77b4")
         ax.set_ylabel(label)
         ax.grid(True, alpha=0.3)
-        if sk and slopes.get(sk) is not None:
-            ax.set_title("slope %+.2f %s/h after the first %g s"
-                         % (slopes[sk], "MB" if sk == "rss" else sk, a.warmup), fontsize=9, loc="right")
-        k = 0
+        ax.axvspan(0, a.warmup / 60.0, color="#fdd0a2", lw=0, zorder=0.5)
+        if sk and slopes.get(sk) is not None and steady:
+            # the least-squares line, and a scale the steady part fills
+            vals = [r[key] for r in steady]
+            mt = sum(r["t_s"] for r in steady) / len(steady)
+            mv = sum(vals) / len(vals)
+            ends = (steady[0]["t_s"], steady[-1]["t_s"])
+            ax.plot([e / 60.0 for e in ends], [mv + slopes[sk] * (e - mt) / 3600.0 for e in ends],
+                    color="#d62728", lw=1.2, ls="--")
+            pad = max(1.0, (max(vals) - min(vals)) * 0.5)
+            ax.set_ylim(min(vals) - pad, max(vals) + pad)
+            ax.set_title("after the first %g s (orange: warm-up, may be off scale): slope %+.2f %s/h "
+                         "(red dashed), %g -> %g" % (a.warmup, slopes[sk], "MB" if sk == "rss" else sk,
+                                                     vals[0], vals[-1]), fontsize=9, loc="right")
+        k = 1
         while k * a.link_every < a.seconds:  # the link's steps, shaded in turn
             if k % 2:
                 ax.axvspan(k * a.link_every / 60.0, min(a.seconds, (k + 1) * a.link_every) / 60.0,
-                           color="0.9", lw=0)
+                           color="0.92", lw=0)
             k += 1
     axes[-1].set_xlabel("minutes (grey/white: link %s, stepping every %g s; a new client every %g s)"
                         % ("/".join(RATES), a.link_every, a.reconnect))
@@ -169,6 +190,9 @@ def plot(a, rows, slopes, path):
 
 def main():
     a = options()
+    if a.replot:
+        report(a, read_samples(a))
+        return
     if os.geteuid() != 0:
         raise SystemExit("bench-soak: needs root (latency-sim's namespace and tun devices)")
     for p in (gb.DEFAULT_QEMU, CLIENT, LATSIM):
@@ -230,11 +254,16 @@ def main():
                 os.killpg(loop.pid, signal.SIGKILL)
                 loop.wait()
         guest.stop()
+    report(a, rows)
+
+
+def report(a, rows):
+    """Slopes, the plot and the summary lines from the samples."""
     steady = [r for r in rows if r["t_s"] >= a.warmup]
     slopes = {k: slope_per_h([(r["t_s"], r[c]) for r in steady])
               for k, c in (("rss", "rss_mb"), ("fds", "fds"), ("threads", "threads"))}
     png = plot(a, rows, slopes, os.path.join(a.out, "bench-soak.png"))
-    done, failed = clients_done(a)
+    done, failed = last_row_clients(rows)
     first, last = rows[0], rows[-1]
     fmt = lambda v, u: "n/a" if v is None else "%+.2f %s/h" % (v, u)
     say("ran %.0f s: %d clients (%d failed), %d encoder starts" % (last["t_s"], done, failed,

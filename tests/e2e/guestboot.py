@@ -8,6 +8,7 @@ them. Paths: the repository root is two levels up; the build dir is
 $R3D_BUILD (default <root>/_build), the QEMU binary $R3D_PREFIX/bin/...
 (default <root>/_build/prefix/bin/qemu-system-x86_64) unless --qemu is given.
 """
+import contextlib
 import glob
 import os
 import re
@@ -40,6 +41,25 @@ def check(cond, msg):
     if not cond:
         fail(msg)
     log("ok: " + msg)
+
+
+def add_qemu_options(ap):
+    """--qemu PATH and --qemu-expected on an argparse parser."""
+    ap.add_argument("--qemu", default=DEFAULT_QEMU)
+    ap.add_argument("--qemu-expected", action="store_true")
+
+
+@contextlib.contextmanager
+def running(guest, dump_lines=30):
+    """The guest is stopped when the block ends; a failure inside it dumps
+    the guest's console first."""
+    try:
+        yield guest
+    except SystemExit:
+        guest.dump(dump_lines)
+        raise
+    finally:
+        guest.stop()
 
 
 def require_guest_and_qemu(qemu, qemu_expected):

@@ -165,29 +165,13 @@ def case_input(c):
 
 
 def case_spicy(c):
-    disp = c.a.display
     try:
         xscreen.require_programs()
-        xvfb = xscreen.start_xvfb(disp, r3dtest.spawn, c.wd)
+        stamps = xscreen.watch_client(["spicy", "-h", "127.0.0.1", "-p", str(c.a.port)], "spicy",
+                                      c.a.display, c.a.stamp_read, c.wd, r3dtest.spawn, r3dtest.stop,
+                                      r3dtest.tail, c.qemu_alive, timeout=90, log=gb.log)
     except xscreen.XscreenError as e:
         gb.fail(str(e))
-    spicy = r3dtest.spawn(["spicy", "-h", "127.0.0.1", "-p", str(c.a.port)], "spicy", c.wd,
-                          env=xscreen.client_env(disp))
-
-    def alive():
-        if spicy.poll() is not None:
-            raise xscreen.XscreenError("spicy exited with %s\n%s" % (spicy.returncode, r3dtest.tail(spicy)))
-        if not c.qemu_alive():
-            raise xscreen.XscreenError("QEMU exited")
-
-    try:
-        stamps = xscreen.watch_stamps(disp, c.a.stamp_read, c.wd, timeout=90, check_alive=alive,
-                                      log=gb.log)
-    except xscreen.XscreenError as e:
-        gb.fail(str(e))
-    finally:
-        r3dtest.stop(spicy)
-        r3dtest.stop(xvfb)
     if not stamps:
         gb.fail("spicy: a frame stamp in a screenshot of spicy's window (kept in %s)" % c.wd)
     gb.check(len(stamps) >= 1, "spicy: a screenshot of spicy's window holds the guest's frame stamp "

@@ -199,9 +199,8 @@ def case_outage(a):
     spice = "port=%d,addr=0.0.0.0,gl=on,password-secret=sec0" % a.port
     guest = gb.Guest(a.qemu, "probe", duration=600, extra=[
         "-display", "none", "-object", "secret,id=sec0,file=" + secret, "-spice", spice])
-    try:
+    with gb.running(guest, 20):
         if not guest.wait_marker(r"^R3D: probe started", 300):
-            guest.dump()
             gb.fail("the probe started within 300 s (R3D: probe started)")
         ccsv = os.path.join(wd, "client.csv")
         cjson = os.path.join(wd, "client.json")
@@ -234,18 +233,12 @@ def case_outage(a):
                  % (RESUME_S, "%.2f s" % resume if resume is not None else "never"))
         gb.check(len(after) >= 10, "and goes on (%d frames after the return)" % len(after))
         gb.check(guest.proc.poll() is None, "QEMU still running")
-    except SystemExit:
-        guest.dump(20)
-        raise
-    finally:
-        guest.stop()
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=["storm", "outage"])
-    ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
-    ap.add_argument("--qemu-expected", action="store_true")
+    gb.add_qemu_options(ap)
     ap.add_argument("--client", required=True)
     ap.add_argument("--latency-sim")
     ap.add_argument("--port", type=int, default=6110)

@@ -134,8 +134,7 @@ def case_withheld_init(a, device, gl):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=["withheld-init-gl", "withheld-init-vga"])
-    ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
-    ap.add_argument("--qemu-expected", action="store_true")
+    gb.add_qemu_options(ap)
     ap.add_argument("--port", type=int, default=5962)
     a = ap.parse_args()
     gb.require_qemu(a.qemu, a.qemu_expected)

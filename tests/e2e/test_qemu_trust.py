@@ -205,10 +205,9 @@ def case_tls(a):
     spice = ("port=%d,tls-port=%d,addr=127.0.0.1,x509-dir=%s,gl=on,disable-ticketing=on,"
              "tls-channel=display" % (plain, tls, x509))
     guest = gb.Guest(a.qemu, "probe", duration=600, extra=["-display", "none", "-spice", spice])
-    try:
+    with gb.running(guest, 30):
         m = guest.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
         if not m:
-            guest.dump()
             gb.fail("the probe started within 300 s (R3D: probe started)")
         gb.log("guest: probe started %.1f s after boot" % (time.monotonic() - guest.start))
         cap_p, cap = capture(a, wd)
@@ -238,11 +237,6 @@ def case_tls(a):
             main.close()
         tls_viewer(a, wd, ca, tls, guest)
         gb.check(guest.proc.poll() is None, "QEMU still running")
-    except SystemExit:
-        guest.dump(30)
-        raise
-    finally:
-        guest.stop()
 
     # tls-channel=default: no channel at all on the plain port
     spice = ("port=%d,tls-port=%d,addr=127.0.0.1,x509-dir=%s,gl=on,disable-ticketing=on,"
@@ -374,26 +368,13 @@ def wait_socket(path, q, timeout=30):
 def tls_viewer(a, wd, ca, tls, guest):
     """remote-viewer (virt-viewer) under Xvfb over TLS: two screenshots with
     increasing stamps, and spice-gtk's log says it created the stream."""
-    xvfb = xscreen.start_xvfb(a.display, r3dtest.spawn, wd)
-    env = dict(xscreen.client_env(a.display), SPICE_DEBUG="1")
-    viewer = r3dtest.spawn(["remote-viewer", "--spice-ca-file", ca,
-                            "spice://127.0.0.1?tls-port=%d" % tls], "remote-viewer", wd, env=env)
-
-    def alive():
-        if viewer.poll() is not None:
-            raise xscreen.XscreenError("remote-viewer exited with %s\n%s"
-                                       % (viewer.returncode, r3dtest.tail(viewer)))
-        if guest.proc.poll() is not None:
-            raise xscreen.XscreenError("QEMU exited")
-
     try:
-        stamps = xscreen.watch_stamps(a.display, a.stamp_read, wd, timeout=60, check_alive=alive,
-                                      log=gb.log)
+        stamps = xscreen.watch_client(
+            ["remote-viewer", "--spice-ca-file", ca, "spice://127.0.0.1?tls-port=%d" % tls],
+            "remote-viewer", a.display, a.stamp_read, wd, r3dtest.spawn, r3dtest.stop, r3dtest.tail,
+            lambda: guest.proc.poll() is None, env={"SPICE_DEBUG": "1"}, log=gb.log)
     except xscreen.XscreenError as e:
         gb.fail(str(e))
-    finally:
-        r3dtest.stop(viewer)
-        r3dtest.stop(xvfb)
     with open(os.path.join(wd, "remote-viewer.out"), errors="replace") as f:
         log = f.read()
     with open(os.path.join(wd, "remote-viewer.err"), errors="replace") as f:
@@ -409,8 +390,7 @@ def tls_viewer(a, wd, ca, tls, guest):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("case", choices=["auth", "tls", "unix"])
-    ap.add_argument("--qemu", default=gb.DEFAULT_QEMU)
-    ap.add_argument("--qemu-expected", action="store_true")
+    gb.add_qemu_options(ap)
     ap.add_argument("--client", required=True)
     ap.add_argument("--wire", required=True)
     ap.add_argument("--stamp-read")

@@ -82,3 +82,28 @@ def watch_stamps(display, stamp_read, wd, count=2, timeout=60, interval=2,
         if st and (not stamps or st[0] > stamps[-1][0]):
             stamps.append(st)
     return stamps
+
+
+def watch_client(argv, name, display, stamp_read, wd, spawn, stop, tail, server_alive,
+                 env=None, timeout=60, log=print):
+    """A stock client in an Xvfb of its own: start Xvfb on `display`, then
+    argv (spawn/stop/tail: r3dtest's; env added to the X client's), and
+    watch_stamps() until two increasing stamps or timeout s; client and
+    Xvfb are stopped afterwards. server_alive() is False once the server
+    exited. Returns the stamps; raises XscreenError."""
+    xvfb = start_xvfb(display, spawn, wd)
+    try:
+        client = spawn(argv, name, wd, env=dict(client_env(display), **(env or {})))
+
+        def alive():
+            if client.poll() is not None:
+                raise XscreenError("%s exited with %s\n%s" % (name, client.returncode, tail(client)))
+            if not server_alive():
+                raise XscreenError("the server exited")
+
+        try:
+            return watch_stamps(display, stamp_read, wd, timeout=timeout, check_alive=alive, log=log)
+        finally:
+            stop(client)
+    finally:
+        stop(xvfb)
