@@ -39,6 +39,7 @@
 #include "decoder-watch.h"
 #include "key-probe.h"
 #include "options.h"
+#include "plot.h"
 #include "png-io.h"
 #include "report.h"
 #include "type-probe.h"
@@ -211,6 +212,15 @@ static void read_stamp(struct client *c, const struct r3d_image_view *view, uint
 		c->bytes_at_first = display_bytes(c);
 	}
 	struct r3d_frame_rec rec = { .frame = st.frame, .stamp_us = st.time_us, .display_us = t };
+	struct r3d_decode_times dt;
+	rec.at[R3D_PT_STAMP] = st.time_us;
+	rec.at[R3D_PT_DISPLAY] = t;
+	if (r3d_decoder_watch_frame(st.frame, &dt)) {
+		rec.at[R3D_PT_IN] = dt.in_us;
+		rec.at[R3D_PT_PARSED] = dt.parsed_us;
+		rec.at[R3D_PT_DECODED] = dt.decoded_us;
+		rec.at[R3D_PT_CONVERTED] = dt.converted_us;
+	}
 	g_array_append_val(c->recs, rec);
 	maybe_dump_png(c, st.frame, t);
 }
@@ -507,6 +517,27 @@ static void fill_report(struct client *c, struct r3d_client_report *r)
 	}
 }
 
+/* The source's stages of every frame shown, from its --frames-csv. */
+static void join_source_frames(struct client *c, struct r3d_client_report *r)
+{
+	char *why = NULL;
+	struct r3d_source_frames *sf = r3d_source_frames_load(c->opt.source_frames, &why);
+
+	if (!sf) {
+		fprintf(stderr, PROG ": %s\n", why ? why : "--source-frames: out of memory");
+		free(why);
+		if (c->exit_code == 0)
+			c->exit_code = 1;
+		return;
+	}
+	r->source_joined = true;
+	for (guint i = 0; i < c->recs->len; i++) {
+		struct r3d_frame_rec *rec = &g_array_index(c->recs, struct r3d_frame_rec, i);
+		r->source_matched += r3d_source_frames_fill(sf, rec->frame, rec->stamp_us, rec->at);
+	}
+	r3d_source_frames_free(sf);
+}
+
 /* The report files; a file that cannot be written makes the exit non-zero. */
 static void write_files(struct client *c, const struct r3d_client_report *r)
 {
@@ -523,7 +554,8 @@ static void write_files(struct client *c, const struct r3d_client_report *r)
 		fprintf(stderr, PROG ": cannot write --csv %s\n", c->opt.csv);
 		ok = false;
 	}
-	if (c->opt.plot && c->type && !r3d_type_probe_plot(c->type, c->opt.plot, &why)) {
+	if (c->opt.plot && !(c->type ? r3d_type_probe_plot(c->type, c->opt.plot, &why)
+				     : r3d_plot_stages_png(r, recs, c->recs->len, c->opt.plot, &why))) {
 		fprintf(stderr, PROG ": --plot: %s\n", why ? why : "failed");
 		free(why);
 		ok = false;
@@ -601,6 +633,8 @@ int main(int argc, char **argv)
 
 	struct r3d_client_report r;
 	fill_report(&c, &r);
+	if (c.opt.source_frames)
+		join_source_frames(&c, &r);
 	const struct r3d_frame_rec *recs = (const struct r3d_frame_rec *)c.recs->data;
 	if (!r3d_report_compute(&r, recs, c.recs->len)) {
 		fprintf(stderr, PROG ": out of memory\n");

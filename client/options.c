@@ -95,7 +95,7 @@ static bool type_options(struct type_args *a, struct options *o)
 	int threshold = R3D_CHANGE_DEFAULT_THRESHOLD;
 	const char *orphan = a->watch ? "--watch" : a->ignore ? "--ignore"
 			   : a->threshold ? "--threshold" : a->delta ? "--pixel-delta"
-			   : a->key_timeout ? "--key-timeout" : o->plot ? "--plot" : NULL;
+			   : a->key_timeout ? "--key-timeout" : NULL;
 
 	o->change.delta = R3D_CHANGE_DEFAULT_DELTA;
 	o->key_timeout_ms = DEFAULT_KEY_TIMEOUT_MS;
@@ -165,7 +165,12 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		{ "key-timeout", 0, 0, G_OPTION_ARG_STRING, &ta.key_timeout,
 		  "A key without a change this long is missed (default 3000)", "MS" },
 		{ "plot", 0, 0, G_OPTION_ARG_FILENAME, &o->plot,
-		  "Write a histogram of the key-to-glyph latencies", "FILE.png" },
+		  "Write a plot: with --type a histogram of the key-to-glyph latencies, else each "
+		  "stage's p50/p95 stacked and a waterfall of frames through the stages",
+		  "FILE.png" },
+		{ "source-frames", 0, 0, G_OPTION_ARG_FILENAME, &o->source_frames,
+		  "The source's stage times (remote3d-testsrc --frames-csv FILE, same machine "
+		  "or clock), joined by frame stamp into the report, CSV and plot", "FILE" },
 		{ "stock-parser", 0, 0, G_OPTION_ARG_NONE, &o->stock_parser,
 		  "Decode as stock spice-gtk 0.42 does: its H.264/H.265 caps lack alignment=au, so "
 		  "the parser holds each frame until the next one starts (one frame interval "
@@ -228,6 +233,10 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		goto out;
 	if (o->ca_file && g_access(o->ca_file, R_OK) != 0) {
 		refuse("cannot read --ca-file %s: %s", o->ca_file, strerror(errno));
+		goto out;
+	}
+	if (o->source_frames && g_access(o->source_frames, R_OK) != 0) {
+		refuse("cannot read --source-frames %s: %s", o->source_frames, strerror(errno));
 		goto out;
 	}
 	if (o->png_dir && g_mkdir_with_parents(o->png_dir, 0755) != 0) {

@@ -11,12 +11,16 @@
 #include <stdio.h>
 
 #include "decoder-watch.h"
+#include "stages.h"
 
 /* One displayed frame: a NEW stamp seen on the primary surface. */
 struct r3d_frame_rec {
 	uint32_t frame;      /* stamp frame number */
 	uint64_t stamp_us;   /* stamp render time, CLOCK_MONOTONIC of the source */
 	uint64_t display_us; /* when the client had it on its surface, CLOCK_MONOTONIC */
+	/* every point of its path (stages.h); 0 = not known. at[R3D_PT_STAMP]
+	 * is stamp_us and at[R3D_PT_DISPLAY] display_us. */
+	uint64_t at[R3D_PT_COUNT];
 };
 
 /* Distribution of a set of values, in milliseconds (nearest-rank percentiles). */
@@ -52,6 +56,12 @@ struct r3d_client_report {
 	double fps;                  /* frames / seconds */
 	double bitrate_kbps;
 	struct r3d_dist latency;     /* display - stamp time */
+	/* stage k: at[k + 1] - at[k] over the frames that know both (a
+	 * negative difference, a race between two threads' clocks reads, is 0) */
+	struct r3d_dist stage[R3D_STAGES];
+	struct r3d_dist to_client;   /* stamp -> spice-gtk's appsrc: source + network */
+	uint64_t source_matched;     /* frames found in --source-frames */
+	bool source_joined;          /* --source-frames was given */
 };
 
 /* Summarise values (any order; the array is sorted in place). */
