@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm demo demo-xterm env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer demo demo-xterm env clean
 
 all: build
 
@@ -82,6 +82,11 @@ bench-vm: build
 # latency-sim (BENCH_XTERM_OUT, default /tmp/r3d-bench-xterm: CSVs + PNG)
 bench-xterm: build
 	@/usr/bin/python3 tools/bench_xterm.py
+
+# the stock client: remote-viewer's window timed by remote3d-screen-watch
+# beside remote3d-client with and without spice-gtk's stock H.264 parser
+bench-viewer: build
+	@/usr/bin/python3 tools/bench_viewer.py
 
 demo: build
 	@tools/demo.sh
