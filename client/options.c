@@ -128,7 +128,7 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 {
 	GError *err = NULL;
 	char *duration = NULL, *frames = NULL, *timeout = NULL, *dump_max = NULL;
-	char *keys = NULL, *key_interval = NULL, *password_file = NULL;
+	char *keys = NULL, *key_interval = NULL, *password_file = NULL, *quality = NULL;
 	struct type_args ta = { 0 };
 	GOptionEntry entries[] = {
 		{ "duration", 'd', 0, G_OPTION_ARG_STRING, &duration,
@@ -168,6 +168,10 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		  "Write a plot: with --type a histogram of the key-to-glyph latencies, else each "
 		  "stage's p50/p95 stacked and a waterfall of frames through the stages",
 		  "FILE.png" },
+		{ "quality", 0, 0, G_OPTION_ARG_STRING, &quality,
+		  "PSNR and SSIM (Y) of every Nth frame shown against remote3d-testsrc's own "
+		  "picture of that frame, rendered here after the run (1..1000; at most 120 frames)",
+		  "N" },
 		{ "source-frames", 0, 0, G_OPTION_ARG_FILENAME, &o->source_frames,
 		  "The source's stage times (remote3d-testsrc --frames-csv FILE, same machine "
 		  "or clock), joined by frame stamp into the report, CSV and plot", "FILE" },
@@ -219,7 +223,8 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 	    !seconds_option("--timeout", timeout, 0, &o->timeout_s) ||
 	    !number_option("--dump-max", dump_max, 1, 1000000, &o->dump_max) ||
 	    !number_option("--keys", keys, 0, 1000000, &o->keys) ||
-	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms))
+	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms) ||
+	    !number_option("--quality", quality, 1, 1000, &o->quality))
 		goto out;
 	if (duration && frames) {
 		refuse("--duration and --frames: only one of them");
@@ -252,6 +257,7 @@ out:
 	g_free(keys);
 	g_free(key_interval);
 	g_free(password_file);
+	g_free(quality);
 	g_free(ta.text);
 	g_free(ta.watch);
 	g_strfreev(ta.ignore);

@@ -155,6 +155,9 @@ void r3d_report_print_text(const struct r3d_client_report *r, FILE *f)
 					"source+network", r->to_client.p50, r->to_client.p95);
 		}
 	}
+	if (r->quality)
+		fprintf(f, "%-18s %zu frames: PSNR-Y mean %.2f p5 %.2f dB, SSIM-Y mean %.4f p5 %.4f\n",
+			"quality", r->quality_n, r->psnr_mean, r->psnr_p5, r->ssim_mean, r->ssim_p5);
 	if (r->keys_sent)
 		print_dist(f, "input-to-photon", &r->input_to_photon);
 	if (r->typed) {
@@ -224,6 +227,9 @@ bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
 	fprintf(f, "  \"source_frames\": %s,\n  \"source_matched\": %" PRIu64 ",\n",
 		r->source_joined ? "true" : "false", r->source_matched);
 	json_dist(f, "to_client_ms", &r->to_client, ",");
+	fprintf(f, "  \"quality\": {\"frames\": %zu, \"psnr_y_mean\": %.3f, \"psnr_y_p5\": %.3f, "
+		"\"ssim_y_mean\": %.5f, \"ssim_y_p5\": %.5f},\n", r->quality_n, r->psnr_mean,
+		r->psnr_p5, r->ssim_mean, r->ssim_p5);
 	fprintf(f, "  \"stages_ms\": {\n");
 	for (int k = 0; k < R3D_STAGES; k++) {
 		fprintf(f, "  ");
@@ -249,13 +255,16 @@ bool r3d_report_write_csv(const struct r3d_frame_rec *recs, size_t n, const char
 	fprintf(f, "frame,stamp_us,display_us,latency_us");
 	for (int k = R3D_PT_STAMP + 1; k < R3D_PT_DISPLAY; k++)
 		fprintf(f, ",%s_us", r3d_point_name[k]);
-	fputc('\n', f);
+	fputs(",psnr_y,ssim_y\n", f);
 	for (size_t i = 0; i < n; i++) {
 		fprintf(f, "%u,%" PRIu64 ",%" PRIu64 ",%" PRId64, recs[i].frame, recs[i].stamp_us,
 			recs[i].display_us, (int64_t)(recs[i].display_us - recs[i].stamp_us));
 		for (int k = R3D_PT_STAMP + 1; k < R3D_PT_DISPLAY; k++)
 			fprintf(f, ",%" PRIu64, recs[i].at[k]);
-		fputc('\n', f);
+		if (isnan(recs[i].psnr_y))
+			fputs(",,\n", f);
+		else
+			fprintf(f, ",%.3f,%.5f\n", recs[i].psnr_y, recs[i].ssim_y);
 	}
 	bool ok = !ferror(f);
 	return (fclose(f) == 0) && ok;

@@ -21,6 +21,7 @@ struct r3d_frame_rec {
 	/* every point of its path (stages.h); 0 = not known. at[R3D_PT_STAMP]
 	 * is stamp_us and at[R3D_PT_DISPLAY] display_us. */
 	uint64_t at[R3D_PT_COUNT];
+	double psnr_y, ssim_y; /* --quality: this frame against the source's; NAN = not sampled */
 };
 
 /* Distribution of a set of values, in milliseconds (nearest-rank percentiles). */
@@ -62,6 +63,10 @@ struct r3d_client_report {
 	struct r3d_dist to_client;   /* stamp -> spice-gtk's appsrc: source + network */
 	uint64_t source_matched;     /* frames found in --source-frames */
 	bool source_joined;          /* --source-frames was given */
+	/* --quality: PSNR (dB) and SSIM of the Y plane over the sampled frames */
+	bool quality;
+	size_t quality_n;
+	double psnr_mean, psnr_p5, ssim_mean, ssim_p5;
 };
 
 /* Summarise values (any order; the array is sorted in place). */
