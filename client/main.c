@@ -648,7 +648,7 @@ int main(int argc, char **argv)
 
 	if (c.opt.quality) {
 		char *why = NULL;
-		c.quality = r3d_quality_create((unsigned)c.opt.quality, &why);
+		c.quality = r3d_quality_create((unsigned)c.opt.quality, c.opt.scene, &why);
 		if (!c.quality) {
 			fprintf(stderr, PROG ": %s\n", why ? why : "--quality: out of memory");
 			free(why);

@@ -172,6 +172,8 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		  "PSNR and SSIM (Y) of every Nth frame shown against remote3d-testsrc's own "
 		  "picture of that frame, rendered here after the run (1..1000; at most 120 frames)",
 		  "N" },
+		{ "scene", 0, 0, G_OPTION_ARG_STRING, &o->scene,
+		  "The scene remote3d-testsrc shows, for --quality (default cube)", "cube|text" },
 		{ "source-frames", 0, 0, G_OPTION_ARG_FILENAME, &o->source_frames,
 		  "The source's stage times (remote3d-testsrc --frames-csv FILE, same machine "
 		  "or clock), joined by frame stamp into the report, CSV and plot", "FILE" },
@@ -240,6 +242,14 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		refuse("cannot read --ca-file %s: %s", o->ca_file, strerror(errno));
 		goto out;
 	}
+	if (o->scene && strcmp(o->scene, "cube") != 0 && strcmp(o->scene, "text") != 0) {
+		refuse("bad --scene '%s': expected cube or text", o->scene);
+		goto out;
+	}
+	if (o->scene && !o->quality) {
+		refuse("--scene needs --quality N (it says what to compare with)");
+		goto out;
+	}
 	if (o->source_frames && g_access(o->source_frames, R_OK) != 0) {
 		refuse("cannot read --source-frames %s: %s", o->source_frames, strerror(errno));
 		goto out;
@@ -277,5 +287,7 @@ void client_options_finish(struct options *o)
 	free(o->type_keys);
 	o->type_keys = NULL;
 	g_free(o->watch_text);
+	g_free(o->scene);
+	o->scene = NULL;
 	o->watch_text = NULL;
 }

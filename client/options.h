@@ -24,6 +24,7 @@ struct options {
 	char *password;     /* from --password-file */
 	char *ca_file;      /* CA certificates for TLS (spice-gtk's "ca-file") */
 	int quality;        /* --quality N: every Nth frame's PSNR/SSIM; 0 = off */
+	char *scene;        /* --scene: the source's scene for --quality ("cube" | "text") */
 	char *source_frames; /* remote3d-testsrc --frames-csv, read at the end */
 	int stock_parser;   /* gboolean for GOption: leave spice-gtk's unaligned H.264 caps alone */
 

@@ -21,12 +21,13 @@ struct kept {
 
 struct r3d_quality {
 	unsigned every, seen;
+	bool text;
 	int width, height;
 	struct kept kept[R3D_QUALITY_MAX_FRAMES];
 	size_t n;
 };
 
-struct r3d_quality *r3d_quality_create(unsigned every, char **why)
+struct r3d_quality *r3d_quality_create(unsigned every, const char *scene, char **why)
 {
 #if R3D_HAVE_GL
 	struct r3d_quality *q = calloc(1, sizeof(*q));
@@ -35,9 +36,10 @@ struct r3d_quality *r3d_quality_create(unsigned every, char **why)
 		return NULL;
 	}
 	q->every = every ? every : 1;
+	q->text = scene && strcmp(scene, "text") == 0;
 	return q;
 #else
-	(void)every;
+	(void)every, (void)scene;
 	*why = strdup("--quality needs GL (this remote3d-client was built without epoxy/EGL)");
 	return NULL;
 #endif
@@ -76,7 +78,8 @@ bool r3d_quality_compute(struct r3d_quality *q, char **why)
 	struct r3d_extractor *ext = sc ? r3d_extractor_create_gl(R3D_FORMAT_BGRX, why) : NULL;
 	uint8_t *ref = malloc((size_t)q->width * (size_t)q->height);
 	struct r3d_raw_frame raw = { 0 };
-	bool ok = sc && ext && ref;
+	bool ok = sc && ext && ref &&
+		  r3d_scene_set_kind(sc, q->text ? R3D_SCENE_TEXT : R3D_SCENE_CUBE);
 	if (ok)
 		r3d_scene_set_stamp(sc, false); /* its rows are not compared */
 	for (size_t i = 0; ok && i < q->n; i++) {

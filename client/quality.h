@@ -25,7 +25,8 @@
 struct r3d_quality;
 
 /* NULL when built without GL (*why says so) or out of memory. */
-struct r3d_quality *r3d_quality_create(unsigned every, char **why);
+/* scene: "cube" or "text" (testsrc --scene), NULL = cube */
+struct r3d_quality *r3d_quality_create(unsigned every, const char *scene, char **why);
 void r3d_quality_destroy(struct r3d_quality *q);
 
 /* A new stamped frame on the surface (BGRx): kept when it is every Nth one. */

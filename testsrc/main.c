@@ -8,7 +8,7 @@
  *                    [--bitrate KBPS] [--rate-control on|off]
  *                    [--min-bitrate KBPS] [--max-bitrate KBPS] [--duration S]
  *                    [--stats-json FILE] [--stats-log FILE [--stats-interval S]]
- *                    [--frames-csv FILE] [--no-stamp]
+ *                    [--frames-csv FILE] [--scene cube|text] [--no-stamp]
  *
  * Options: options.c (every value is checked there, before anything starts).
  *
@@ -414,6 +414,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r3d_scene_set_stamp(app->scene, !app->opt.no_stamp);
+	enum r3d_scene_kind kind = R3D_SCENE_CUBE;
+	if (app->opt.scene && (!r3d_scene_kind_parse(app->opt.scene, &kind) ||
+			       !r3d_scene_set_kind(app->scene, kind))) {
+		rc = fail("GL scene", strdup("out of memory for the text scene"));
+		goto out;
+	}
 	if (!r3d_stream_set_source_gl(app->stream, r3d_scene_texture(app->scene),
 				      app->opt.width, app->opt.height, r3d_scene_y0_top(app->scene))) {
 		rc = fail("cannot use the scene's texture as the stream source", NULL);

@@ -57,6 +57,10 @@ run(["--ca-file", os.path.join(wd, "missing.pem")], "missing --ca-file", "--ca-f
 run(["--password-file", os.path.join(wd, "missing")], "missing --password-file", "--password-file")
 run(["--source-frames", os.path.join(wd, "missing.csv")], "missing --source-frames",
     "--source-frames")
+run(["--quality", "5", "--scene", "teapot"], "an unknown --scene", "--scene")
+run(["--scene", "text"], "--scene without --quality", "--scene")
+for v in ["0", "1001", "-1", "x"]:
+    run(["--quality", v], "--quality %r" % v, "--quality")
 for name, text in [("empty", ""), ("blank-first-line", "\nsecret\n")]:
     path = os.path.join(wd, name)
     with open(path, "w") as f:

@@ -4,7 +4,9 @@ source's own picture of the same frame number, which the client renders
 with testsrc's scene code after the run. A stream at a comfortable bitrate
 scores high (PSNR > 28 dB, SSIM > 0.9); the same scene starved of bits
 (300 kbit/s, rate control off) scores clearly lower, so the figures follow
-the picture; the CSV carries them per sampled frame; --quality 0 is refused."""
+the picture; the CSV carries them per sampled frame. The text scene
+(testsrc --scene text) against its own reference (client --scene text)
+scores high, against the cube's it does not; --quality 0 is refused."""
 import csv
 import math
 import os
@@ -16,12 +18,15 @@ args = t.parse_args()
 wd = t.workdir()
 
 
-def run(name, bitrate):
+def run(name, bitrate, scene="cube", client_scene=None):
     src = t.start_testsrc(args, wd, args.port, size="640x480", fps=30, encoder="x264", name=name,
-                          extra=["--bitrate", str(bitrate), "--rate-control", "off"])
+                          extra=["--bitrate", str(bitrate), "--rate-control", "off",
+                                 "--scene", scene])
     path = os.path.join(wd, name + ".csv")
-    rc, rep, err = t.run_client(args, wd, args.port, name=name + "-client",
-                                opts=["--duration", "4", "--quality", "5", "--csv", path])
+    opts = ["--duration", "4", "--quality", "5", "--csv", path]
+    if client_scene:
+        opts += ["--scene", client_scene]
+    rc, rep, err = t.run_client(args, wd, args.port, name=name + "-client", opts=opts)
     t.stop(src)
     if rc != 0 or rep is None:
         t.fail("remote3d-client exited %d: %s" % (rc, err))
@@ -51,6 +56,13 @@ poor = run("poor", 300)
 t.check(poor["psnr_y_mean"] < good["psnr_y_mean"] - 3 and poor["ssim_y_mean"] < good["ssim_y_mean"],
         "300 kbit/s scores clearly lower (PSNR %.1f vs %.1f dB, SSIM %.3f vs %.3f)"
         % (poor["psnr_y_mean"], good["psnr_y_mean"], poor["ssim_y_mean"], good["ssim_y_mean"]))
+text = run("text", 2000, "text", "text")
+wrong = run("text-vs-cube", 2000, "text", "cube")
+t.check(text["psnr_y_mean"] > 30 and text["ssim_y_mean"] > 0.9,
+        "the text scene matches its own reference (PSNR %.1f dB, SSIM %.3f)"
+        % (text["psnr_y_mean"], text["ssim_y_mean"]))
+t.check(wrong["psnr_y_mean"] < text["psnr_y_mean"] - 10,
+        "and not the cube's (PSNR %.1f dB)" % wrong["psnr_y_mean"])
 r = subprocess.run([args.client, "spice://127.0.0.1:%d" % args.port, "--quality", "0"],
                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=30)
 t.check(r.returncode == 2 and "--quality" in r.stderr and len(t.error_lines(r.stderr)) == 1,
