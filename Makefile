@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer demo demo-xterm env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep demo demo-xterm env clean
 
 all: build
 
@@ -87,6 +87,12 @@ bench-xterm: build
 # beside remote3d-client with and without spice-gtk's stock H.264 parser
 bench-viewer: build
 	@/usr/bin/python3 tools/bench_viewer.py
+
+# encoder tuning: a sweep over encoders, x264 knobs, bitrates, scenes and
+# links (BENCH_SWEEP_CONFIG, default tools/sweeps/default.conf): PSNR/SSIM,
+# latency, CPU per point; CSV, JSON, PNG plots (BENCH_SWEEP_OUT)
+bench-sweep: build
+	@/usr/bin/python3 tools/bench_sweep.py $(or $(BENCH_SWEEP_CONFIG),tools/sweeps/default.conf)
 
 demo: build
 	@tools/demo.sh
