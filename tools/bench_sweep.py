@@ -40,7 +40,6 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -227,12 +226,7 @@ def run_point(p, cfg, out, port):
     r = subprocess.run(lat, stdout=subprocess.DEVNULL, timeout=cfg["seconds"] + 120,
                        stderr=open(os.path.join(out, tag + "-client.err"), "w"))
     cpu1, t1 = cpu_seconds(src.pid), time.monotonic()
-    src.send_signal(signal.SIGTERM)
-    try:
-        src.wait(15)
-    except subprocess.TimeoutExpired:
-        src.kill()
-        src.wait()
+    bench_link.stop(src)
     try:
         c = json.load(open(cjson))
     except (OSError, ValueError):
