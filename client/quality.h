@@ -7,7 +7,9 @@
  * renders the reference itself, with the same scene code, after the run:
  * nothing but the stream crosses the network. While measuring, a sampled
  * frame only costs its luma conversion (a copy of the Y plane is kept);
- * the rendering and the comparison come at the end. The rows of the frame
+ * the rendering and the comparison come at the end. The reference passes
+ * through the stream's colour conversions (BGRx -> I420 -> BGRx), so that
+ * the figures are the codec's loss. The rows of the frame
  * stamp and the input marker (y < R3D_STAMP_HEIGHT) are left out.
  * Needs GL (the scene renders on EGL surfaceless, as in testsrc).
  */
