@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-soak demo demo-xterm env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean
 
 all: build
 
@@ -89,6 +89,17 @@ bench-xterm: build
 # MB/h (BENCH_SOAK_OUT, default /tmp/r3d-bench-soak; tools/bench_soak.py --help)
 bench-soak: build
 	@/usr/bin/python3 tools/bench_soak.py
+
+# the stock client: remote-viewer's window timed by remote3d-screen-watch
+# beside remote3d-client with and without spice-gtk's stock H.264 parser
+bench-viewer: build
+	@/usr/bin/python3 tools/bench_viewer.py
+
+# encoder tuning: a sweep over encoders, x264 knobs, bitrates, scenes and
+# links (BENCH_SWEEP_CONFIG, default tools/sweeps/default.conf): PSNR/SSIM,
+# latency, CPU per point; CSV, JSON, PNG plots (BENCH_SWEEP_OUT)
+bench-sweep: build
+	@/usr/bin/python3 tools/bench_sweep.py $(or $(BENCH_SWEEP_CONFIG),tools/sweeps/default.conf)
 
 demo: build
 	@tools/demo.sh

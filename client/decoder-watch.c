@@ -1,8 +1,25 @@
 #include <string.h>
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
+#include "remote3d/clock.h"
+#include "remote3d/stamp.h"
 #include "decoder-watch.h"
+
+/* access units timed at once: frames in spice-gtk's pipeline plus enough
+ * history for a display update that comes a few frames later */
+#define TIMES_MAX 256
+
+struct au_times {
+	GstClockTime key; /* spice-gtk's timestamp of the buffer */
+	struct r3d_decode_times t;
+	uint32_t frame;
+	bool used, stamped;
+};
+
+/* where in the pipeline a buffer is pushed from */
+enum push_point { POINT_NONE, POINT_APPSRC, POINT_PARSER, POINT_DECODER, POINT_APPSINK };
 
 /* A GstTracer subclass: GStreamer's only way to see elements and buffers
  * inside a pipeline that another library (spice-gtk) owns. */
@@ -12,6 +29,8 @@ typedef struct {
 	struct r3d_decoder_info info;
 	gboolean want_first; /* next access unit is the first of a stream */
 	gboolean align_au;   /* tell the parser every appsrc buffer is one access unit */
+	struct au_times times[TIMES_MAX];
+	size_t next_times;   /* slot of the next access unit */
 } R3dDecoderTracer;
 
 typedef struct {
@@ -120,17 +139,139 @@ static bool annexb_has_keyframe(const guint8 *d, gsize n, bool h265)
 	return false;
 }
 
+/* spice-gtk matches decoded pictures to their frames by the reference
+ * timestamp meta it puts on each buffer, or else the PTS; so do we. */
+static GstClockTime buffer_key(GstBuffer *buffer)
+{
+	static GstStaticCaps reference = GST_STATIC_CAPS("timestamp/spice-stream");
+	GstReferenceTimestampMeta *meta =
+		gst_buffer_get_reference_timestamp_meta(buffer, gst_static_caps_get(&reference));
+	return meta ? meta->timestamp : GST_BUFFER_PTS(buffer);
+}
+
+static bool klass_has(GstElement *element, const char *a, const char *b)
+{
+	GstElementFactory *f = gst_element_get_factory(element);
+	const char *klass = f ? gst_element_factory_get_metadata(f, GST_ELEMENT_METADATA_KLASS) : NULL;
+	return klass && strstr(klass, a) && strstr(klass, b);
+}
+
+/* The element a pad pushes into, through ghost pads. */
+static GstElement *peer_element(GstPad *pad)
+{
+	GstPad *peer = gst_pad_get_peer(pad);
+	GstElement *e = NULL;
+	while (peer && GST_IS_GHOST_PAD(peer)) {
+		GstPad *target = gst_ghost_pad_get_target(GST_GHOST_PAD(peer));
+		gst_object_unref(peer);
+		peer = target;
+	}
+	if (peer) {
+		GstObject *parent = gst_object_get_parent(GST_OBJECT(peer));
+		if (parent && GST_IS_ELEMENT(parent))
+			e = GST_ELEMENT(parent);
+		else if (parent)
+			gst_object_unref(parent);
+		gst_object_unref(peer);
+	}
+	return e; /* a reference, or NULL */
+}
+
+static enum push_point point_of(GstPad *pad)
+{
+	GstObject *parent = GST_OBJECT_PARENT(pad);
+	if (!parent || !GST_IS_ELEMENT(parent) || GST_PAD_DIRECTION(pad) != GST_PAD_SRC)
+		return POINT_NONE;
+	GstElement *e = GST_ELEMENT(parent);
+	const char *fname = factory_name(e);
+	if (fname && strcmp(fname, "appsrc") == 0)
+		return POINT_APPSRC;
+	if (klass_has(e, "Parser", "Video"))
+		return POINT_PARSER;
+	if (klass_has(e, "Decoder", "Video"))
+		return POINT_DECODER;
+	GstElement *next = peer_element(pad);
+	const char *nname = next ? factory_name(next) : NULL;
+	bool into_appsink = nname && strcmp(nname, "appsink") == 0;
+	if (next)
+		gst_object_unref(next);
+	return into_appsink ? POINT_APPSINK : POINT_NONE;
+}
+
+/* lock held */
+static struct au_times *times_find(R3dDecoderTracer *t, GstClockTime key)
+{
+	for (size_t i = 1; i <= TIMES_MAX; i++) {
+		struct au_times *a = &t->times[(t->next_times + TIMES_MAX - i) % TIMES_MAX];
+		if (a->used && a->key == key)
+			return a;
+	}
+	return NULL;
+}
+
+/* The stamp of a BGRx picture on its way into the appsink. */
+static bool read_picture_stamp(GstPad *pad, GstBuffer *buffer, struct r3d_stamp *st)
+{
+	GstCaps *caps = gst_pad_get_current_caps(pad);
+	GstVideoInfo info;
+	bool ok = caps && gst_video_info_from_caps(&info, caps) &&
+		  GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_BGRx;
+	if (caps)
+		gst_caps_unref(caps);
+	if (!ok)
+		return false;
+	GstVideoFrame frame;
+	if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ))
+		return false;
+	const struct r3d_image_view view = {
+		.data = GST_VIDEO_FRAME_PLANE_DATA(&frame, 0),
+		.width = GST_VIDEO_FRAME_WIDTH(&frame),
+		.height = GST_VIDEO_FRAME_HEIGHT(&frame),
+		.stride = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, 0),
+		.bpp = 4,
+	};
+	ok = r3d_stamp_read(&view, 0, 0, st);
+	gst_video_frame_unmap(&frame);
+	return ok;
+}
+
+/* A buffer left a parser, a decoder or the converter before the appsink. */
+static void time_point(R3dDecoderTracer *t, enum push_point point, GstPad *pad, GstBuffer *buffer)
+{
+	uint64_t now = r3d_time_us();
+	struct r3d_stamp st;
+	bool stamped = point == POINT_APPSINK && read_picture_stamp(pad, buffer, &st);
+	GstClockTime key = buffer_key(buffer);
+
+	g_mutex_lock(&t->lock);
+	struct au_times *a = times_find(t, key);
+	if (a) {
+		uint64_t *slot = point == POINT_PARSER    ? &a->t.parsed_us
+				 : point == POINT_DECODER ? &a->t.decoded_us
+							  : &a->t.converted_us;
+		if (!*slot)
+			*slot = now;
+		if (stamped) {
+			a->frame = st.frame;
+			a->stamped = true;
+		}
+	}
+	g_mutex_unlock(&t->lock);
+}
+
 /* "pad-push-pre": every buffer spice-gtk's appsrc pushes is one access unit
- * as it came over the wire. */
+ * as it came over the wire; later points of the pipeline are timed too. */
 static void on_pad_push_pre(GObject *self, GstClockTime ts, GstPad *pad, GstBuffer *buffer)
 {
 	R3dDecoderTracer *t = (R3dDecoderTracer *)self;
-	GstObject *parent = GST_OBJECT_PARENT(pad);
-	if (!parent || !GST_IS_ELEMENT(parent))
+	enum push_point point = point_of(pad);
+	if (point == POINT_NONE)
 		return;
-	const char *fname = factory_name(GST_ELEMENT(parent));
-	if (!fname || strcmp(fname, "appsrc") != 0)
+	if (point != POINT_APPSRC) {
+		time_point(t, point, pad, buffer);
 		return;
+	}
+	uint64_t now = r3d_time_us();
 
 	GstCaps *caps = gst_pad_get_current_caps(pad);
 	const char *codec = NULL;
@@ -169,6 +310,10 @@ static void on_pad_push_pre(GObject *self, GstClockTime ts, GstPad *pad, GstBuff
 	i->access_units++;
 	i->bytes += gst_buffer_get_size(buffer);
 	i->keyframes += key;
+	t->times[t->next_times] = (struct au_times){
+		.key = buffer_key(buffer), .t = { .in_us = now }, .used = true,
+	};
+	t->next_times = (t->next_times + 1) % TIMES_MAX;
 	g_mutex_unlock(&t->lock);
 	g_free(caps_str);
 }
@@ -205,4 +350,24 @@ void r3d_decoder_watch_get(struct r3d_decoder_info *out)
 	g_mutex_lock(&the_tracer->lock);
 	*out = the_tracer->info;
 	g_mutex_unlock(&the_tracer->lock);
+}
+
+bool r3d_decoder_watch_frame(uint32_t frame, struct r3d_decode_times *out)
+{
+	bool found = false;
+
+	memset(out, 0, sizeof(*out));
+	if (!the_tracer)
+		return false;
+	g_mutex_lock(&the_tracer->lock);
+	for (size_t i = 1; i <= TIMES_MAX && !found; i++) {
+		const struct au_times *a =
+			&the_tracer->times[(the_tracer->next_times + TIMES_MAX - i) % TIMES_MAX];
+		if (a->used && a->stamped && a->frame == frame) {
+			*out = a->t;
+			found = true;
+		}
+	}
+	g_mutex_unlock(&the_tracer->lock);
+	return found;
 }

@@ -15,6 +15,13 @@
  * H.264/H.265 caps lack "alignment=au", which makes the parser hold every
  * frame until the next one starts (one frame interval of latency); the
  * watcher adds the field to the appsrc's caps event.
+ *
+ * And it times every access unit through that pipeline (by the timestamp
+ * spice-gtk gives each buffer, which it also uses to match decoded frames):
+ * pushed by the appsrc, out of the parser, out of the decoder, into the
+ * appsink (BGRx, after playbin's conversion), where it reads the frame
+ * stamp from the picture so that r3d_decoder_watch_frame() finds the times
+ * of a frame by its stamp number.
  */
 #ifndef REMOTE3D_CLIENT_DECODER_WATCH_H
 #define REMOTE3D_CLIENT_DECODER_WATCH_H
@@ -34,6 +41,15 @@ struct r3d_decoder_info {
 	bool aligned;         /* the last stream's caps were given alignment=au */
 };
 
+/* When one access unit passed each point of spice-gtk's decoding pipeline,
+ * CLOCK_MONOTONIC microseconds (r3d_time_us); 0 = not seen. */
+struct r3d_decode_times {
+	uint64_t in_us;        /* the appsrc pushed it (spice-gtk had read the whole message) */
+	uint64_t parsed_us;    /* the parser handed it to the decoder */
+	uint64_t decoded_us;   /* the decoder put out the picture */
+	uint64_t converted_us; /* the picture, converted to BGRx, reached spice-gtk's appsink */
+};
+
 /* Install the watcher. Call once, after gst_init(); the tracer lives until
  * the process ends (GStreamer cannot unregister tracer hooks). align_au:
  * give H.264/H.265 streams alignment=au (false: decode exactly as stock
@@ -42,5 +58,9 @@ bool r3d_decoder_watch_install(bool align_au);
 
 /* Thread-safe snapshot of what was seen so far. */
 void r3d_decoder_watch_get(struct r3d_decoder_info *out);
+
+/* The times of the newest access unit whose decoded picture carried stamp
+ * frame number `frame` (among the last few hundred); false if none. */
+bool r3d_decoder_watch_frame(uint32_t frame, struct r3d_decode_times *out);
 
 #endif

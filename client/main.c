@@ -39,6 +39,8 @@
 #include "decoder-watch.h"
 #include "key-probe.h"
 #include "options.h"
+#include "plot.h"
+#include "quality.h"
 #include "png-io.h"
 #include "report.h"
 #include "type-probe.h"
@@ -76,6 +78,7 @@ struct client {
 
 	struct r3d_key_probe *probe;
 	struct r3d_type_probe *type;
+	struct r3d_quality *quality; /* --quality */
 	guint tick_id;
 	int exit_code;
 	char *error;        /* the one line printed on failure */
@@ -211,7 +214,18 @@ static void read_stamp(struct client *c, const struct r3d_image_view *view, uint
 		c->bytes_at_first = display_bytes(c);
 	}
 	struct r3d_frame_rec rec = { .frame = st.frame, .stamp_us = st.time_us, .display_us = t };
+	struct r3d_decode_times dt;
+	rec.psnr_y = rec.ssim_y = NAN;
+	rec.at[R3D_PT_STAMP] = st.time_us;
+	rec.at[R3D_PT_DISPLAY] = t;
+	if (r3d_decoder_watch_frame(st.frame, &dt)) {
+		rec.at[R3D_PT_IN] = dt.in_us;
+		rec.at[R3D_PT_PARSED] = dt.parsed_us;
+		rec.at[R3D_PT_DECODED] = dt.decoded_us;
+		rec.at[R3D_PT_CONVERTED] = dt.converted_us;
+	}
 	g_array_append_val(c->recs, rec);
+	r3d_quality_offer(c->quality, st.frame, view);
 	maybe_dump_png(c, st.frame, t);
 }
 
@@ -507,6 +521,68 @@ static void fill_report(struct client *c, struct r3d_client_report *r)
 	}
 }
 
+/* The source's stages of every frame shown, from its --frames-csv. */
+static void join_source_frames(struct client *c, struct r3d_client_report *r)
+{
+	char *why = NULL;
+	struct r3d_source_frames *sf = r3d_source_frames_load(c->opt.source_frames, &why);
+
+	if (!sf) {
+		fprintf(stderr, PROG ": %s\n", why ? why : "--source-frames: out of memory");
+		free(why);
+		if (c->exit_code == 0)
+			c->exit_code = 1;
+		return;
+	}
+	r->source_joined = true;
+	for (guint i = 0; i < c->recs->len; i++) {
+		struct r3d_frame_rec *rec = &g_array_index(c->recs, struct r3d_frame_rec, i);
+		r->source_matched += r3d_source_frames_fill(sf, rec->frame, rec->stamp_us, rec->at);
+	}
+	r3d_source_frames_free(sf);
+}
+
+/* --quality: the sampled frames against their references, into the
+ * records and the summary (after the run: this renders). */
+static void compute_quality(struct client *c, struct r3d_client_report *r)
+{
+	char *why = NULL;
+	size_t n = r3d_quality_count(c->quality);
+
+	if (!r3d_quality_compute(c->quality, &why)) {
+		fprintf(stderr, PROG ": --quality: %s\n", why ? why : "failed");
+		free(why);
+		if (c->exit_code == 0)
+			c->exit_code = 1;
+		return;
+	}
+	double *psnr = g_new(double, n ? n : 1), *ssim = g_new(double, n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t frame;
+		r3d_quality_result(c->quality, i, &frame, &psnr[i], &ssim[i]);
+		for (guint k = 0; k < c->recs->len; k++) {
+			struct r3d_frame_rec *rec = &g_array_index(c->recs, struct r3d_frame_rec, k);
+			if (rec->frame == frame) {
+				rec->psnr_y = psnr[i];
+				rec->ssim_y = ssim[i];
+			}
+		}
+	}
+	struct r3d_dist dp, ds;
+	r3d_dist_compute(&dp, psnr, n);
+	r3d_dist_compute(&ds, ssim, n);
+	/* p5: the nearest rank from the bottom */
+	size_t k5 = n ? (size_t)ceil(0.05 * (double)n) - 1 : 0;
+	r->quality = true;
+	r->quality_n = n;
+	r->psnr_mean = dp.mean;
+	r->ssim_mean = ds.mean;
+	r->psnr_p5 = n ? psnr[k5] : 0; /* sorted by r3d_dist_compute */
+	r->ssim_p5 = n ? ssim[k5] : 0;
+	g_free(psnr);
+	g_free(ssim);
+}
+
 /* The report files; a file that cannot be written makes the exit non-zero. */
 static void write_files(struct client *c, const struct r3d_client_report *r)
 {
@@ -523,7 +599,8 @@ static void write_files(struct client *c, const struct r3d_client_report *r)
 		fprintf(stderr, PROG ": cannot write --csv %s\n", c->opt.csv);
 		ok = false;
 	}
-	if (c->opt.plot && c->type && !r3d_type_probe_plot(c->type, c->opt.plot, &why)) {
+	if (c->opt.plot && !(c->type ? r3d_type_probe_plot(c->type, c->opt.plot, &why)
+				     : r3d_plot_stages_png(r, recs, c->recs->len, c->opt.plot, &why))) {
 		fprintf(stderr, PROG ": --plot: %s\n", why ? why : "failed");
 		free(why);
 		ok = false;
@@ -569,6 +646,15 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (c.opt.quality) {
+		char *why = NULL;
+		c.quality = r3d_quality_create((unsigned)c.opt.quality, c.opt.scene, &why);
+		if (!c.quality) {
+			fprintf(stderr, PROG ": %s\n", why ? why : "--quality: out of memory");
+			free(why);
+			return 2;
+		}
+	}
 	c.recs = g_array_new(FALSE, FALSE, sizeof(struct r3d_frame_rec));
 	c.loop = g_main_loop_new(NULL, FALSE);
 	c.session = spice_session_new();
@@ -601,6 +687,10 @@ int main(int argc, char **argv)
 
 	struct r3d_client_report r;
 	fill_report(&c, &r);
+	if (c.opt.source_frames)
+		join_source_frames(&c, &r);
+	if (c.quality)
+		compute_quality(&c, &r);
 	const struct r3d_frame_rec *recs = (const struct r3d_frame_rec *)c.recs->data;
 	if (!r3d_report_compute(&r, recs, c.recs->len)) {
 		fprintf(stderr, PROG ": out of memory\n");
@@ -619,6 +709,7 @@ int main(int argc, char **argv)
 	g_object_unref(c.session);
 	r3d_key_probe_destroy(c.probe);
 	r3d_type_probe_destroy(c.type);
+	r3d_quality_destroy(c.quality);
 	g_array_free(c.recs, TRUE);
 	g_main_loop_unref(c.loop);
 	g_free(c.error);

@@ -95,7 +95,7 @@ static bool type_options(struct type_args *a, struct options *o)
 	int threshold = R3D_CHANGE_DEFAULT_THRESHOLD;
 	const char *orphan = a->watch ? "--watch" : a->ignore ? "--ignore"
 			   : a->threshold ? "--threshold" : a->delta ? "--pixel-delta"
-			   : a->key_timeout ? "--key-timeout" : o->plot ? "--plot" : NULL;
+			   : a->key_timeout ? "--key-timeout" : NULL;
 
 	o->change.delta = R3D_CHANGE_DEFAULT_DELTA;
 	o->key_timeout_ms = DEFAULT_KEY_TIMEOUT_MS;
@@ -128,7 +128,7 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 {
 	GError *err = NULL;
 	char *duration = NULL, *frames = NULL, *timeout = NULL, *dump_max = NULL;
-	char *keys = NULL, *key_interval = NULL, *password_file = NULL;
+	char *keys = NULL, *key_interval = NULL, *password_file = NULL, *quality = NULL;
 	struct type_args ta = { 0 };
 	GOptionEntry entries[] = {
 		{ "duration", 'd', 0, G_OPTION_ARG_STRING, &duration,
@@ -165,7 +165,18 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		{ "key-timeout", 0, 0, G_OPTION_ARG_STRING, &ta.key_timeout,
 		  "A key without a change this long is missed (default 3000)", "MS" },
 		{ "plot", 0, 0, G_OPTION_ARG_FILENAME, &o->plot,
-		  "Write a histogram of the key-to-glyph latencies", "FILE.png" },
+		  "Write a plot: with --type a histogram of the key-to-glyph latencies, else each "
+		  "stage's p50/p95 stacked and a waterfall of frames through the stages",
+		  "FILE.png" },
+		{ "quality", 0, 0, G_OPTION_ARG_STRING, &quality,
+		  "PSNR and SSIM (Y) of every Nth frame shown against remote3d-testsrc's own "
+		  "picture of that frame, rendered here after the run (1..1000; at most 120 frames)",
+		  "N" },
+		{ "scene", 0, 0, G_OPTION_ARG_STRING, &o->scene,
+		  "The scene remote3d-testsrc shows, for --quality (default cube)", "cube|text" },
+		{ "source-frames", 0, 0, G_OPTION_ARG_FILENAME, &o->source_frames,
+		  "The source's stage times (remote3d-testsrc --frames-csv FILE, same machine "
+		  "or clock), joined by frame stamp into the report, CSV and plot", "FILE" },
 		{ "stock-parser", 0, 0, G_OPTION_ARG_NONE, &o->stock_parser,
 		  "Decode as stock spice-gtk 0.42 does: its H.264/H.265 caps lack alignment=au, so "
 		  "the parser holds each frame until the next one starts (one frame interval "
@@ -214,7 +225,8 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 	    !seconds_option("--timeout", timeout, 0, &o->timeout_s) ||
 	    !number_option("--dump-max", dump_max, 1, 1000000, &o->dump_max) ||
 	    !number_option("--keys", keys, 0, 1000000, &o->keys) ||
-	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms))
+	    !number_option("--key-interval", key_interval, 1, 3600000, &o->key_interval_ms) ||
+	    !number_option("--quality", quality, 1, 1000, &o->quality))
 		goto out;
 	if (duration && frames) {
 		refuse("--duration and --frames: only one of them");
@@ -230,6 +242,18 @@ bool client_options_parse(int *argc, char ***argv, struct options *o)
 		refuse("cannot read --ca-file %s: %s", o->ca_file, strerror(errno));
 		goto out;
 	}
+	if (o->scene && strcmp(o->scene, "cube") != 0 && strcmp(o->scene, "text") != 0) {
+		refuse("bad --scene '%s': expected cube or text", o->scene);
+		goto out;
+	}
+	if (o->scene && !o->quality) {
+		refuse("--scene needs --quality N (it says what to compare with)");
+		goto out;
+	}
+	if (o->source_frames && g_access(o->source_frames, R_OK) != 0) {
+		refuse("cannot read --source-frames %s: %s", o->source_frames, strerror(errno));
+		goto out;
+	}
 	if (o->png_dir && g_mkdir_with_parents(o->png_dir, 0755) != 0) {
 		refuse("cannot create %s: %s", o->png_dir, strerror(errno));
 		goto out;
@@ -243,6 +267,7 @@ out:
 	g_free(keys);
 	g_free(key_interval);
 	g_free(password_file);
+	g_free(quality);
 	g_free(ta.text);
 	g_free(ta.watch);
 	g_strfreev(ta.ignore);
@@ -262,5 +287,7 @@ void client_options_finish(struct options *o)
 	free(o->type_keys);
 	o->type_keys = NULL;
 	g_free(o->watch_text);
+	g_free(o->scene);
+	o->scene = NULL;
 	o->watch_text = NULL;
 }

@@ -23,6 +23,9 @@ struct options {
 	char *codec;
 	char *password;     /* from --password-file */
 	char *ca_file;      /* CA certificates for TLS (spice-gtk's "ca-file") */
+	int quality;        /* --quality N: every Nth frame's PSNR/SSIM; 0 = off */
+	char *scene;        /* --scene: the source's scene for --quality ("cube" | "text") */
+	char *source_frames; /* remote3d-testsrc --frames-csv, read at the end */
 	int stock_parser;   /* gboolean for GOption: leave spice-gtk's unaligned H.264 caps alone */
 
 	/* --type: key-to-glyph */
@@ -31,7 +34,7 @@ struct options {
 	char *watch_text;   /* as given, for messages; NULL = the whole picture */
 	struct r3d_change_params change;
 	int key_timeout_ms;
-	char *plot;
+	char *plot;         /* --type: key-to-glyph histogram; else the stage plot */
 };
 
 /* Parses argv (GOption: --help prints the usage and exits 0). */

@@ -35,4 +35,19 @@ struct r3d_histogram {
  * path. False with *why (malloc'ed, one line) on failure. */
 bool r3d_plot_histogram_png(const struct r3d_histogram *h, const char *path, char **why);
 
+struct r3d_client_report;
+struct r3d_frame_rec;
+
+#define R3D_STAGE_PLOT_WIDTH 1200
+#define R3D_STAGE_PLOT_HEIGHT 760
+
+/* Where the time of the frames in recs goes (r: the computed report): the
+ * p50 and the p95 of each stage as two stacked bars against the measured
+ * end-to-end p50 / p95, and a waterfall of consecutive frames from the
+ * middle of the run through their stages on one time axis. Stages without
+ * figures are left out; without the source's stages, stamp -> client is
+ * one grey segment. False with *why (malloc'ed) on failure. */
+bool r3d_plot_stages_png(const struct r3d_client_report *r, const struct r3d_frame_rec *recs,
+			 size_t n, const char *path, char **why);
+
 #endif

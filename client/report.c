@@ -49,6 +49,8 @@ bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec 
 	r->missing = r->non_increasing = 0;
 	r->fps = r->bitrate_kbps = 0;
 	memset(&r->latency, 0, sizeof(r->latency));
+	memset(r->stage, 0, sizeof(r->stage));
+	memset(&r->to_client, 0, sizeof(r->to_client));
 	/* over the whole window, so that bursts and stalls count */
 	if (r->seconds > 0) {
 		r->fps = (double)r->frames / r->seconds;
@@ -71,6 +73,17 @@ bool r3d_report_compute(struct r3d_client_report *r, const struct r3d_frame_rec 
 			r->non_increasing++;
 	}
 	r3d_dist_compute(&r->latency, lat, n);
+	for (int k = 0; k <= R3D_STAGES; k++) {
+		int from = k < R3D_STAGES ? k : R3D_PT_STAMP, to = k < R3D_STAGES ? k + 1 : R3D_PT_IN;
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++) {
+			const uint64_t *at = recs[i].at;
+			if (!at[from] || !at[to])
+				continue;
+			lat[m++] = at[to] > at[from] ? (double)(at[to] - at[from]) / 1000.0 : 0;
+		}
+		r3d_dist_compute(k < R3D_STAGES ? &r->stage[k] : &r->to_client, lat, m);
+	}
 
 	/* missing = numbers in [min, max] never shown */
 	qsort(nums, n, sizeof(*nums), cmp_u32);
@@ -126,6 +139,25 @@ void r3d_report_print_text(const struct r3d_client_report *r, FILE *f)
 		fprintf(f, "%-18s %.1f ms\n", "first frame after", r->time_to_first_frame_ms);
 		print_dist(f, "latency", &r->latency);
 	}
+	if (r->stamps && r->to_client.n) {
+		fprintf(f, "%-18s p50 / p95 ms per stage%s\n", "stages",
+			r->source_joined ? "" : " (source stages: --source-frames)");
+		if (r->source_joined)
+			fprintf(f, "%-18s %" PRIu64 " of %" PRIu64 " frames\n", "  source matched",
+				r->source_matched, r->frames);
+		for (int k = 0; k < R3D_STAGES; k++) {
+			const struct r3d_dist *d = &r->stage[k];
+			if (d->n)
+				fprintf(f, "  %-16s %7.2f %7.2f   %s\n", r3d_stage_info[k].name, d->p50,
+					d->p95, r3d_stage_info[k].what);
+			if (k == R3D_PT_FIRST_CLIENT - 1 && !r->stage[k].n)
+				fprintf(f, "  %-16s %7.2f %7.2f   stamp -> spice-gtk has the message\n",
+					"source+network", r->to_client.p50, r->to_client.p95);
+		}
+	}
+	if (r->quality)
+		fprintf(f, "%-18s %zu frames: PSNR-Y mean %.2f p5 %.2f dB, SSIM-Y mean %.4f p5 %.4f\n",
+			"quality", r->quality_n, r->psnr_mean, r->psnr_p5, r->ssim_mean, r->ssim_p5);
 	if (r->keys_sent)
 		print_dist(f, "input-to-photon", &r->input_to_photon);
 	if (r->typed) {
@@ -192,6 +224,18 @@ bool r3d_report_write_json(const struct r3d_client_report *r, const char *path)
 	fprintf(f, "  \"keys_typed\": %" PRIu64 ",\n  \"keys_missed\": %" PRIu64 ",\n",
 		r->keys_typed, r->keys_missed);
 	json_dist(f, "key_to_glyph_ms", &r->key_to_glyph, ",");
+	fprintf(f, "  \"source_frames\": %s,\n  \"source_matched\": %" PRIu64 ",\n",
+		r->source_joined ? "true" : "false", r->source_matched);
+	json_dist(f, "to_client_ms", &r->to_client, ",");
+	fprintf(f, "  \"quality\": {\"frames\": %zu, \"psnr_y_mean\": %.3f, \"psnr_y_p5\": %.3f, "
+		"\"ssim_y_mean\": %.5f, \"ssim_y_p5\": %.5f},\n", r->quality_n, r->psnr_mean,
+		r->psnr_p5, r->ssim_mean, r->ssim_p5);
+	fprintf(f, "  \"stages_ms\": {\n");
+	for (int k = 0; k < R3D_STAGES; k++) {
+		fprintf(f, "  ");
+		json_dist(f, r3d_stage_info[k].name, &r->stage[k], k + 1 < R3D_STAGES ? "," : "");
+	}
+	fprintf(f, "  },\n");
 	json_dist(f, "latency_ms", &r->latency, "");
 	fprintf(f, "}\n");
 	bool ok = !ferror(f);
@@ -207,11 +251,21 @@ bool r3d_report_write_csv(const struct r3d_frame_rec *recs, size_t n, const char
 	FILE *f = fopen(path, "w");
 	if (!f)
 		return false;
-	fprintf(f, "frame,stamp_us,display_us,latency_us\n");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%u,%" PRIu64 ",%" PRIu64 ",%" PRId64 "\n", recs[i].frame,
-			recs[i].stamp_us, recs[i].display_us,
-			(int64_t)(recs[i].display_us - recs[i].stamp_us));
+	/* the points between stamp and display: 0 = not known */
+	fprintf(f, "frame,stamp_us,display_us,latency_us");
+	for (int k = R3D_PT_STAMP + 1; k < R3D_PT_DISPLAY; k++)
+		fprintf(f, ",%s_us", r3d_point_name[k]);
+	fputs(",psnr_y,ssim_y\n", f);
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%u,%" PRIu64 ",%" PRIu64 ",%" PRId64, recs[i].frame, recs[i].stamp_us,
+			recs[i].display_us, (int64_t)(recs[i].display_us - recs[i].stamp_us));
+		for (int k = R3D_PT_STAMP + 1; k < R3D_PT_DISPLAY; k++)
+			fprintf(f, ",%" PRIu64, recs[i].at[k]);
+		if (isnan(recs[i].psnr_y))
+			fputs(",,\n", f);
+		else
+			fprintf(f, ",%.3f,%.5f\n", recs[i].psnr_y, recs[i].ssim_y);
+	}
 	bool ok = !ferror(f);
 	return (fclose(f) == 0) && ok;
 }

@@ -11,12 +11,17 @@
 #include <stdio.h>
 
 #include "decoder-watch.h"
+#include "stages.h"
 
 /* One displayed frame: a NEW stamp seen on the primary surface. */
 struct r3d_frame_rec {
 	uint32_t frame;      /* stamp frame number */
 	uint64_t stamp_us;   /* stamp render time, CLOCK_MONOTONIC of the source */
 	uint64_t display_us; /* when the client had it on its surface, CLOCK_MONOTONIC */
+	/* every point of its path (stages.h); 0 = not known. at[R3D_PT_STAMP]
+	 * is stamp_us and at[R3D_PT_DISPLAY] display_us. */
+	uint64_t at[R3D_PT_COUNT];
+	double psnr_y, ssim_y; /* --quality: this frame against the source's; NAN = not sampled */
 };
 
 /* Distribution of a set of values, in milliseconds (nearest-rank percentiles). */
@@ -52,6 +57,16 @@ struct r3d_client_report {
 	double fps;                  /* frames / seconds */
 	double bitrate_kbps;
 	struct r3d_dist latency;     /* display - stamp time */
+	/* stage k: at[k + 1] - at[k] over the frames that know both (a
+	 * negative difference, a race between two threads' clocks reads, is 0) */
+	struct r3d_dist stage[R3D_STAGES];
+	struct r3d_dist to_client;   /* stamp -> spice-gtk's appsrc: source + network */
+	uint64_t source_matched;     /* frames found in --source-frames */
+	bool source_joined;          /* --source-frames was given */
+	/* --quality: PSNR (dB) and SSIM of the Y plane over the sampled frames */
+	bool quality;
+	size_t quality_n;
+	double psnr_mean, psnr_p5, ssim_mean, ssim_p5;
 };
 
 /* Summarise values (any order; the array is sorted in place). */

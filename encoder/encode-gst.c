@@ -232,11 +232,6 @@ enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc)
 	return enc->backend->native_formats[0];
 }
 
-bool r3d_encoder_converts(const struct r3d_encoder *enc)
-{
-	return enc && !takes_natively(enc->backend, enc->cfg.format);
-}
-
 /* GStreamer posts STREAM_STATUS "enter" from each streaming thread before
  * it runs the pipeline's loop, "leave" when it stops: set that thread's
  * priority there (x264's slice threads, started from it, inherit it), and
@@ -539,16 +534,6 @@ static struct r3d_access_unit *sample_to_au(struct r3d_encoder *enc, GstSample *
 		}
 	}
 	au->timing.encoded_us = r3d_clock_now(enc->clock);
-	return au;
-}
-
-struct r3d_access_unit *r3d_encoder_pull(struct r3d_encoder *enc, uint64_t timeout_us)
-{
-	GstSample *sample = gst_app_sink_try_pull_sample(GST_APP_SINK(enc->appsink), timeout_us * 1000);
-	if (!sample)
-		return NULL;
-	struct r3d_access_unit *au = sample_to_au(enc, sample);
-	gst_sample_unref(sample);
 	return au;
 }
 

@@ -15,19 +15,12 @@ void r3d_encoder_destroy(struct r3d_encoder *enc) { (void)enc; }
 const char *r3d_encoder_name(const struct r3d_encoder *enc) { (void)enc; return NULL; }
 const char *r3d_encoder_pipeline(const struct r3d_encoder *enc) { (void)enc; return NULL; }
 enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc) { (void)enc; return R3D_FORMAT_NV12; }
-bool r3d_encoder_converts(const struct r3d_encoder *enc) { (void)enc; return false; }
 
 struct r3d_access_unit *r3d_encoder_encode(struct r3d_encoder *enc, const struct r3d_raw_frame *frame,
 					   const struct r3d_frame_timing *timing, char **error)
 {
 	(void)enc, (void)frame, (void)timing;
 	r3d_set_error(error, "encode: built without GStreamer");
-	return NULL;
-}
-
-struct r3d_access_unit *r3d_encoder_pull(struct r3d_encoder *enc, uint64_t timeout_us)
-{
-	(void)enc, (void)timeout_us;
 	return NULL;
 }
 

@@ -251,6 +251,7 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 			r3d_encoder_set_bitrate(s->enc, kbps);
 		if (t->keyframe)
 			r3d_encoder_force_keyframe(s->enc);
+		t->timing.encode_start_us = r3d_clock_now(s->clock);
 		au = r3d_encoder_encode(s->enc, f, &t->timing, &error);
 		if (!au) {
 			r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "encode failed");

@@ -8,7 +8,7 @@
  *                    [--bitrate KBPS] [--rate-control on|off]
  *                    [--min-bitrate KBPS] [--max-bitrate KBPS] [--duration S]
  *                    [--stats-json FILE] [--stats-log FILE [--stats-interval S]]
- *                    [--no-stamp]
+ *                    [--frames-csv FILE] [--scene cube|text] [--no-stamp]
  *
  * Options: options.c (every value is checked there, before anything starts).
  *
@@ -33,6 +33,7 @@
 #include "remote3d/log.h"
 #include "remote3d/stats.h"
 #include "remote3d/stream.h"
+#include "frame-log.h"
 #include "options.h"
 #include "scene.h"
 #include "spice-host.h"
@@ -56,6 +57,7 @@ struct app {
 	struct r3d_stats_window render_us;
 	uint64_t started_us;
 	FILE *stats_log;
+	struct frame_log *frames; /* --frames-csv */
 	bool stats_log_failed;
 };
 
@@ -79,9 +81,21 @@ static void stream_wakeup(void *opaque)
 		g_idle_add_full(G_PRIORITY_DEFAULT, dispatch_idle, app, NULL);
 }
 
+/* an access unit in spice-server's hands */
+struct sent_frame {
+	struct app *app;
+	struct r3d_access_unit *au;
+};
+
+/* any thread: spice-server wrote (or dropped) the frame for every client */
 static void release_access_unit(void *opaque, const uint8_t *data)
 {
-	r3d_access_unit_free(opaque);
+	struct sent_frame *sf = opaque;
+
+	frame_log_written(sf->app->frames, &sf->au->timing, sf->au->size, sf->au->keyframe,
+			  r3d_time_us());
+	r3d_access_unit_free(sf->au);
+	free(sf);
 }
 
 /* encoder thread */
@@ -89,13 +103,21 @@ static void stream_on_access_unit(void *opaque, struct r3d_access_unit *au)
 {
 	struct app *app = opaque;
 	size_t size = au->size;
+	struct sent_frame *sf = malloc(sizeof(*sf));
+
+	if (!sf) {
+		r3d_access_unit_free(au);
+		atomic_fetch_add(&app->push_errors, 1);
+		return;
+	}
+	*sf = (struct sent_frame){ app, au };
 	SpiceExternalStreamFrame frame = {
 		.data = au->data,
 		.size = au->size,
 		.keyframe = au->keyframe,
 		.timestamp_us = au->timing.dirty_us,
 		.release = release_access_unit,
-		.release_opaque = au,
+		.release_opaque = sf,
 	};
 
 	/* au is released by spice from here on, also on error */
@@ -178,6 +200,7 @@ static void render_frame(struct app *app)
 {
 	uint64_t t0 = r3d_time_us();
 
+	frame_log_rendered(app->frames, app->frame, t0);
 	r3d_scene_render(app->scene, app->frame++, t0);
 	r3d_stats_window_add(&app->render_us, r3d_time_us() - t0);
 	/* the stream calls stream_wakeup() when this frame can go: dispatch
@@ -359,6 +382,14 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (app->opt.frames_csv) {
+		app->frames = frame_log_create(app->opt.frames_csv, &error);
+		if (!app->frames) {
+			rc = fail(NULL, error);
+			goto out;
+		}
+	}
+
 	struct r3d_stream_config scfg = {
 		.width = app->opt.width,
 		.height = app->opt.height,
@@ -383,6 +414,12 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	r3d_scene_set_stamp(app->scene, !app->opt.no_stamp);
+	enum r3d_scene_kind kind = R3D_SCENE_CUBE;
+	if (app->opt.scene && (!r3d_scene_kind_parse(app->opt.scene, &kind) ||
+			       !r3d_scene_set_kind(app->scene, kind))) {
+		rc = fail("GL scene", strdup("out of memory for the text scene"));
+		goto out;
+	}
 	if (!r3d_stream_set_source_gl(app->stream, r3d_scene_texture(app->scene),
 				      app->opt.width, app->opt.height, r3d_scene_y0_top(app->scene))) {
 		rc = fail("cannot use the scene's texture as the stream source", NULL);
@@ -465,6 +502,8 @@ out:
 		r3d_scene_make_current(app->scene);
 	r3d_stream_destroy(app->stream); /* joins the encoder thread */
 	r3d_spice_host_destroy(app->host);
+	if (!frame_log_finish(app->frames))
+		rc = 1;
 	r3d_scene_destroy(app->scene);
 	if (app->timer_fd > 0)
 		close(app->timer_fd);

@@ -52,9 +52,13 @@ static void usage(FILE *f)
 		"  --duration S         stop after S seconds, 0..%.0f (default 0: run until\n"
 		"                       SIGINT/SIGTERM)\n"
 		"  --stats-json FILE    write timings and counters at exit\n"
+		"  --frames-csv FILE    one CSV line per frame sent: its stamp and the time\n"
+		"                       of every server stage (render .. written to the socket)\n"
 		"  --stats-log FILE     write a JSON line of stream and rate-control state\n"
 		"                       every --stats-interval\n"
 		"  --stats-interval S   %.2f..%.0f s (default 0.2)\n"
+		"  --scene cube|text    what is shown: the 3D cube (default) or a terminal\n"
+		"                       window (typing, scrolling output, window moves)\n"
 		"  --no-stamp           draw no frame stamp (the input marker stays): a\n"
 		"                       picture like any other source's\n",
 		MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE, MAX_KBPS, MAX_DURATION_S,
@@ -172,7 +176,7 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 		OPT_PORT = 256, OPT_ADDR, OPT_SIZE, OPT_FPS, OPT_ENCODER, OPT_BITRATE, OPT_DURATION,
 		OPT_STATS_JSON, OPT_HELP, OPT_PASSWORD_FILE, OPT_TLS_PORT, OPT_X509_DIR,
 		OPT_RATE_CONTROL, OPT_MIN_BITRATE, OPT_MAX_BITRATE, OPT_STATS_LOG, OPT_STATS_INTERVAL,
-		OPT_NO_STAMP,
+		OPT_NO_STAMP, OPT_FRAMES_CSV, OPT_SCENE,
 	};
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, OPT_PORT },
@@ -190,6 +194,8 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 		{ "duration", required_argument, NULL, OPT_DURATION },
 		{ "stats-json", required_argument, NULL, OPT_STATS_JSON },
 		{ "stats-log", required_argument, NULL, OPT_STATS_LOG },
+		{ "frames-csv", required_argument, NULL, OPT_FRAMES_CSV },
+		{ "scene", required_argument, NULL, OPT_SCENE },
 		{ "stats-interval", required_argument, NULL, OPT_STATS_INTERVAL },
 		{ "no-stamp", no_argument, NULL, OPT_NO_STAMP },
 		{ "help", no_argument, NULL, OPT_HELP },
@@ -263,6 +269,14 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_STATS_LOG:
 			o->stats_log = optarg;
+			break;
+		case OPT_FRAMES_CSV:
+			o->frames_csv = optarg;
+			break;
+		case OPT_SCENE:
+			if (strcmp(optarg, "cube") != 0 && strcmp(optarg, "text") != 0)
+				die_usage("bad --scene '%s': expected cube or text", optarg);
+			o->scene = optarg;
 			break;
 		case OPT_STATS_INTERVAL:
 			if (!r3d_cli_parse_double(optarg, MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S,

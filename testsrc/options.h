@@ -23,8 +23,10 @@ struct options {
 	double duration_s;          /* 0 = until SIGINT/SIGTERM */
 	const char *stats_json;
 	const char *stats_log;      /* a JSON line every stats_interval_s */
+	const char *frames_csv;     /* a line per frame sent, every stage's time */
 	double stats_interval_s;
-	bool no_stamp;              /* --no-stamp: a picture without the frame stamp */
+	bool no_stamp;
+	const char *scene;          /* --scene cube|text (scene.h); checked */              /* --no-stamp: a picture without the frame stamp */
 };
 
 /* Fills *o from argv. A bad value prints one line naming the option and

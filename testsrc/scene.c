@@ -14,6 +14,7 @@
 
 #include "remote3d/egl-context.h"
 #include "remote3d/log.h"
+#include "scene-text.h"
 #include "scene.h"
 
 struct r3d_scene {
@@ -24,6 +25,8 @@ struct r3d_scene {
 	GLint bg_time, cube_mvp, cube_model, cube_color;
 	int marker;
 	bool no_stamp;
+	enum r3d_scene_kind kind;
+	uint8_t *text_px; /* R3D_SCENE_TEXT: the picture drawn on the CPU */
 };
 
 static const char *bg_vs =
@@ -241,6 +244,7 @@ void r3d_scene_destroy(struct r3d_scene *sc)
 		glDeleteRenderbuffers(1, &sc->depth);
 		glDeleteTextures(1, &sc->tex);
 	}
+	free(sc->text_px);
 	r3d_egl_destroy(sc->egl);
 	free(sc);
 }
@@ -288,8 +292,55 @@ static void draw_stamp(struct r3d_scene *sc, uint32_t frame, uint64_t time_us)
 	glDisable(GL_SCISSOR_TEST);
 }
 
+bool r3d_scene_kind_parse(const char *name, enum r3d_scene_kind *out)
+{
+	if (strcmp(name, "cube") == 0)
+		*out = R3D_SCENE_CUBE;
+	else if (strcmp(name, "text") == 0)
+		*out = R3D_SCENE_TEXT;
+	else
+		return false;
+	return true;
+}
+
+const char *r3d_scene_kind_name(enum r3d_scene_kind kind)
+{
+	return kind == R3D_SCENE_TEXT ? "text" : "cube";
+}
+
+bool r3d_scene_set_kind(struct r3d_scene *sc, enum r3d_scene_kind kind)
+{
+	if (kind == R3D_SCENE_TEXT && !sc->text_px) {
+		sc->text_px = malloc((size_t)sc->width * (size_t)sc->height * 4);
+		if (!sc->text_px)
+			return false;
+	}
+	sc->kind = kind;
+	return true;
+}
+
+/* the text scene: drawn on the CPU, uploaded into the scene's texture */
+static unsigned render_text(struct r3d_scene *sc, uint32_t frame, uint64_t time_us)
+{
+	r3d_text_scene_draw(sc->text_px, sc->width, sc->height, frame);
+	glBindTexture(GL_TEXTURE_2D, sc->tex);
+	glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+	glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, sc->width, sc->height, GL_RGBA, GL_UNSIGNED_BYTE,
+			sc->text_px);
+	glBindTexture(GL_TEXTURE_2D, 0);
+	glBindFramebuffer(GL_FRAMEBUFFER, sc->fbo);
+	glViewport(0, 0, sc->width, sc->height);
+	draw_stamp(sc, frame, time_us);
+	glBindFramebuffer(GL_FRAMEBUFFER, 0);
+	glFlush();
+	return sc->tex;
+}
+
 unsigned r3d_scene_render(struct r3d_scene *sc, uint32_t frame, uint64_t time_us)
 {
+	if (sc->kind == R3D_SCENE_TEXT)
+		return render_text(sc, frame, time_us);
+
 	float t = (float)frame / 60.0f; /* animation time: one step per frame */
 	float aspect = (float)sc->width / (float)sc->height;
 	float model[16], rot2[16], mvp[16];

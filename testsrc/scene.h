@@ -30,11 +30,23 @@
 
 struct r3d_scene;
 
+/* What the scene shows (the stamp and the marker are drawn over either). */
+enum r3d_scene_kind {
+	R3D_SCENE_CUBE, /* the lit cube over a moving gradient: 3D, every pixel changes */
+	R3D_SCENE_TEXT, /* a terminal window: typing, scrolling, moves (scene-text.h) */
+};
+/* "cube" / "text"; false for anything else */
+bool r3d_scene_kind_parse(const char *name, enum r3d_scene_kind *out);
+const char *r3d_scene_kind_name(enum r3d_scene_kind kind);
+
 /* Makes its own EGL context and leaves it current on the calling thread.
  * Size at least R3D_STAMP_WIDTH+16+R3D_SCENE_MARKER_SIZE x R3D_STAMP_HEIGHT
  * and at most the GL max texture size; NULL + *error (malloc'ed) otherwise. */
 struct r3d_scene *r3d_scene_create(int width, int height, char **error);
 void r3d_scene_destroy(struct r3d_scene *scene); /* NULL ok */
+
+/* The default is R3D_SCENE_CUBE. False when out of memory (text). */
+bool r3d_scene_set_kind(struct r3d_scene *scene, enum r3d_scene_kind kind);
 
 /* Make the scene's context current on the calling thread. */
 bool r3d_scene_make_current(struct r3d_scene *scene);

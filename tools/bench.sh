@@ -4,7 +4,12 @@
 # stamp-to-display latency (median, p95), fps delivered, bitrate, and the
 # median time of the source's stages (extract, encode = read back -> AU out,
 # including a wait for the busy encoder, send = hand-off to spice) and the
-# rate testsrc itself rendered at, from testsrc's --stats-json.
+# rate testsrc itself rendered at, from testsrc's --stats-json. Then the
+# latency budget: every stage of the frames' path, p50/p95, from testsrc's
+# --frames-csv joined to the client's own stages (remote3d-client
+# --source-frames; a stage plot per run: --plot), beside each stage's cost
+# in isolation measured in the same run (tests/bench-stage-costs: render,
+# readback, encode, decode at the same size), and end to end / their sum.
 #   BENCH_SIZES="1280x720 1920x1080" BENCH_SECONDS=15 BENCH_FPS=60
 #   BENCH_ENCODER=x264 BENCH_PORT=5930 tools/bench.sh
 # Side by side: BENCH_VARIANTS="label:VAR=value,VAR=value ..." runs testsrc
@@ -23,10 +28,11 @@ PORT=${BENCH_PORT:-5930}
 VARIANTS=${BENCH_VARIANTS:-default}
 ROUNDS=${BENCH_ROUNDS:-1}
 TESTSRC=$R3D_MESON_DIR/testsrc/remote3d-testsrc
+COSTS=$R3D_MESON_DIR/tests/bench-stage-costs
 CLIENT=$R3D_MESON_DIR/client/remote3d-client
 export LD_LIBRARY_PATH="$R3D_PREFIX/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 
-for p in "$TESTSRC" "$CLIENT"; do
+for p in "$TESTSRC" "$CLIENT" "$COSTS"; do
 	[ -x "$p" ] || { echo "bench: $p is not built (run make build)" >&2; exit 1; }
 done
 
@@ -46,6 +52,12 @@ wait_port() { # port pid
 
 runs=()
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
+# each stage alone, at every size (before the streams: nothing else runs)
+for size in $SIZES; do
+	echo "bench: isolated stage costs at $size ..." >&2
+	"$COSTS" "$size" 120 >"$OUT/costs-$size.json" 2>"$OUT/costs-$size.log" ||
+		{ echo "bench: bench-stage-costs failed:" >&2; cat "$OUT/costs-$size.json" >&2; exit 1; }
+done
 for round in $(seq "$ROUNDS"); do
 for size in $SIZES; do
 for variant in $VARIANTS; do
@@ -61,13 +73,16 @@ for variant in $VARIANTS; do
 	echo "bench: $size @ $FPS fps, $ENCODER, $label (${vars[*]:-}), round $round, ${SECONDS_EACH} s ..." >&2
 	env ${vars[@]+"${vars[@]}"} "$src" --port "$PORT" --size "$size" --fps "$FPS" --encoder "$ENCODER" \
 		--duration $((SECONDS_EACH + 15)) --stats-json "$OUT/$tag.testsrc.json" \
+		--frames-csv "$OUT/$tag.source.csv" \
 		>"$OUT/$tag.testsrc.log" 2>&1 &
 	SRC_PID=$!
 	if ! wait_port "$PORT" "$SRC_PID"; then
 		echo "bench: testsrc did not start:" >&2; tail -5 "$OUT/$tag.testsrc.log" >&2; exit 1
 	fi
 	if ! "$CLIENT" "spice://127.0.0.1:$PORT" --duration "$SECONDS_EACH" \
-		--json "$OUT/$tag.client.json" --csv "$OUT/$tag.frames.csv" >"$OUT/$tag.client.log" 2>&1; then
+		--json "$OUT/$tag.client.json" --csv "$OUT/$tag.frames.csv" \
+		--source-frames "$OUT/$tag.source.csv" --plot "$OUT/$tag.stages.png" \
+		>"$OUT/$tag.client.log" 2>&1; then
 		echo "bench: client failed:" >&2; tail -5 "$OUT/$tag.client.log" >&2; exit 1
 	fi
 	# stop testsrc (SIGTERM: it writes its --stats-json on the way out)
@@ -82,50 +97,4 @@ done
 done
 echo "load average (1/5/15 min) at start: $load_start, at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 - "$OUT" "${runs[@]}" <<'PY'
-import json, os, sys
-out, runs = sys.argv[1], sys.argv[2:]
-
-def find_stages(o):
-    if isinstance(o, dict):
-        if "stages" in o and isinstance(o["stages"], dict):
-            return o["stages"]
-        for v in o.values():
-            s = find_stages(v)
-            if s: return s
-    return None
-
-def stage(st, *names):
-    for n in names:
-        if st and n in st and st[n].get("count"):
-            return "%.1f" % (st[n]["median_us"] / 1000.0)
-    return "-"
-
-hdr = ("size-fps-encoder-variant-round", "lat p50", "lat p95", "fps", "render fps", "kbit/s",
-       "extract", "encode", "send", "frames", "missing")
-rows = []
-for tag in runs:
-    c = json.load(open(os.path.join(out, tag + ".client.json")))
-    st = None
-    render = "-"
-    p = os.path.join(out, tag + ".testsrc.json")
-    if os.path.exists(p):
-        try:
-            j = json.load(open(p))
-            st = find_stages(j)
-            ts = j.get("testsrc", {})
-            if ts.get("seconds"):
-                render = "%.1f" % (ts["frames_rendered"] / ts["seconds"])
-        except ValueError:
-            st = None
-    rows.append((tag, "%.1f" % c["latency_ms"]["p50"], "%.1f" % c["latency_ms"]["p95"],
-                 "%.1f" % c["fps"], render, "%.0f" % c["bitrate_kbps"],
-                 stage(st, "extract"), stage(st, "encode"), stage(st, "handoff", "send"),
-                 str(c["frames"]), str(c["missing"])))
-w = [max(len(r[i]) for r in rows + [hdr]) for i in range(len(hdr))]
-print("remote3d bench: loopback, codec %s; latency = stamp-to-display (ms); stage medians (ms) from testsrc"
-      % json.load(open(os.path.join(out, runs[0] + ".client.json")))["codec"])
-for r in [hdr] + rows:
-    print("  ".join(x.rjust(w[i]) if i else x.ljust(w[i]) for i, x in enumerate(r)))
-print("raw reports: %s" % out)
-PY
+python3 "$(dirname "$0")/bench_report.py" "$OUT" "${runs[@]}"

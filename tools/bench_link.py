@@ -75,6 +75,16 @@ def wait_port(port, proc, timeout=30):
     return False
 
 
+def stop(proc):
+    """SIGTERM (testsrc writes its files on the way out), SIGKILL after 15 s."""
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def read_jsonl(path):
     out = []
     try:
@@ -114,12 +124,7 @@ def run_one(profile, mode, out, port, scale, rep=0):
         % (port, seconds), CLIENT, ccsv, cjson] + CLIENT_OPTS
     r = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=open(os.path.join(out, tag + "-link.err"), "w"),
                        timeout=seconds + 90)
-    src.send_signal(signal.SIGTERM)
-    try:
-        src.wait(15)
-    except subprocess.TimeoutExpired:
-        src.kill()
-        src.wait()
+    stop(src)
     if r.returncode != 0:
         sys.stderr.write("bench-link: %s: client/latency-sim exited %d (see %s-link.err)\n" %
                          (tag, r.returncode, os.path.join(out, tag)))

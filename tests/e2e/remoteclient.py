@@ -50,7 +50,7 @@ def _spice_debug_times(out):
     t0 = at(r"spice-session\.c:\d+ open host")
     marks = {
         "stream_create_ms": at(r"channel-display\.c:\d+ display-\d+:0: display_handle_stream_create"),
-        "first_data_ms": at(r"channel-display\.c:\d+ display-\d+:0: video margin"),
+        "first_data_ms": at(r"channel-display\.c:\d+ display-\d+:0: (?:video margin|stream data too late)"),
     }
     return {k: (v - t0 if v is not None and t0 is not None else None) for k, v in marks.items()}
 

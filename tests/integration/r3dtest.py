@@ -3,7 +3,7 @@
 Each test starts what it needs on loopback (ports 5920-5939, X displays
 :20-:29), kills it afterwards, and fails with a message that says what
 was expected. Paths of the built programs come from meson on the command
-line: --testsrc, --client, --stamp-read.
+line: --testsrc, --client, --stamp-read, --screen-watch.
 """
 import argparse
 import atexit
@@ -25,6 +25,7 @@ def parse_args(extra=None):
     ap.add_argument("--testsrc")
     ap.add_argument("--client")
     ap.add_argument("--stamp-read")
+    ap.add_argument("--screen-watch")
     ap.add_argument("--fixture")
     ap.add_argument("--port", type=int, default=5920)
     if extra:

@@ -55,6 +55,12 @@ run(["--duration", "5", "--frames", "10"], "both --duration and --frames", "--fr
 run(["--codec", "h266"], "an unknown --codec", "--codec")
 run(["--ca-file", os.path.join(wd, "missing.pem")], "missing --ca-file", "--ca-file")
 run(["--password-file", os.path.join(wd, "missing")], "missing --password-file", "--password-file")
+run(["--source-frames", os.path.join(wd, "missing.csv")], "missing --source-frames",
+    "--source-frames")
+run(["--quality", "5", "--scene", "teapot"], "an unknown --scene", "--scene")
+run(["--scene", "text"], "--scene without --quality", "--scene")
+for v in ["0", "1001", "-1", "x"]:
+    run(["--quality", v], "--quality %r" % v, "--quality")
 for name, text in [("empty", ""), ("blank-first-line", "\nsecret\n")]:
     path = os.path.join(wd, name)
     with open(path, "w") as f:
@@ -79,7 +85,7 @@ for opt in ["--watch", "--ignore"]:
         run(["--type", "ab", opt, v], "%s %r" % (opt, v), opt)
 run(["--type", "ab"] + ["--ignore", "0,0,1,1"] * 17, "17 --ignore rectangles", "--ignore")
 for opt, v in [("--watch", "0,0,10,10"), ("--ignore", "0,0,10,10"), ("--threshold", "5"),
-               ("--pixel-delta", "10"), ("--key-timeout", "100"), ("--plot", wd + "/p.png")]:
+               ("--pixel-delta", "10"), ("--key-timeout", "100")]:
     run([opt, v], "%s without --type" % opt, opt)
 run(["--type", "ab", "--keys", "3"], "--type with --keys", "--keys")
 

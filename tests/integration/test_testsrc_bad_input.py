@@ -90,6 +90,9 @@ run({"--tls-port": str(port + 1), "--x509-dir": wd}, "--x509-dir without certifi
     ["--x509-dir", "ca-cert.pem"])
 run({"--stats-log": os.path.join(wd, "no-such-dir", "log")}, "unwritable --stats-log",
     ["--stats-log"])
+run({"--frames-csv": os.path.join(wd, "no-such-dir", "f.csv")}, "unwritable --frames-csv",
+    ["--frames-csv"])
+run({"--scene": "teapot"}, "an unknown --scene", ["--scene", "teapot"])
 
 # a duration it takes is the duration it runs: 4294.967 s used to be cut
 # to 0.9 s by an unsigned overflow; a short one shows the value is kept

@@ -60,8 +60,6 @@ const char *r3d_encoder_name(const struct r3d_encoder *enc);
  * x264 and va, I420 for openh264; NV12 for a custom pipeline, which keeps
  * its videoconvert). */
 enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc);
-/* Does the pipeline convert on the CPU (videoconvert) for the configured format? */
-bool r3d_encoder_converts(const struct r3d_encoder *enc);
 /* The full GStreamer pipeline description in use. */
 const char *r3d_encoder_pipeline(const struct r3d_encoder *enc);
 
@@ -71,9 +69,6 @@ const char *r3d_encoder_pipeline(const struct r3d_encoder *enc);
  * frame: timing always belongs to the AU returned. */
 struct r3d_access_unit *r3d_encoder_encode(struct r3d_encoder *enc, const struct r3d_raw_frame *frame,
 					   const struct r3d_frame_timing *timing, char **error);
-/* An access unit still queued (encoders with delay), waiting up to
- * timeout_us; NULL if none. */
-struct r3d_access_unit *r3d_encoder_pull(struct r3d_encoder *enc, uint64_t timeout_us);
 
 /* Any time, also while PLAYING; takes effect from the next frames. */
 bool r3d_encoder_set_bitrate(struct r3d_encoder *enc, unsigned kbps);

@@ -35,6 +35,7 @@ struct r3d_frame_timing {
 	uint64_t dirty_us;         /* newest dirty mark merged into this frame */
 	uint64_t extract_start_us; /* readback started */
 	uint64_t extracted_us;     /* pixels in CPU memory */
+	uint64_t encode_start_us;  /* the encoder thread began encoding it */
 	uint64_t encoded_us;       /* access unit out of the encoder */
 	uint64_t handed_us;        /* access unit given to the sink */
 	uint32_t seq;              /* frame number, counts extracted frames from 1 */
