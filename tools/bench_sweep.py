@@ -39,7 +39,6 @@ import csv
 import itertools
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time

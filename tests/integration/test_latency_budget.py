@@ -13,7 +13,6 @@ documented size)."""
 import csv
 import os
 import struct
-import subprocess
 
 import r3dtest as t
 
