@@ -9,7 +9,6 @@ import glob
 import os
 import subprocess
 import threading
-import time
 
 import r3dtest as t
 

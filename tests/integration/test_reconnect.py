@@ -3,7 +3,6 @@
 new one that connects: each new client gets a keyframe first and a working
 stream with increasing stamps, newer than what the previous one saw, and
 remote3d-testsrc keeps running throughout."""
-import os
 import signal
 import subprocess
 import time
