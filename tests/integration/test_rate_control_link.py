@@ -4,7 +4,8 @@ x264, start bitrate 5.5 Mbit/s) -> remote3d-client behind latency-sim at
 25 ms each way and 2 Mbit/s with a 1000-packet queue, 14 s.
 
 Asserts what the controller must do, with generous limits (the figures
-belong to make bench-link): the target ends below the link's rate, the
+belong to make bench-link): the target ends below the link's rate (its
+median over the last 8 s; it probes a little above and cuts back), the
 client receives less than the link carries, and the picture does not lag
 by the link's buffer (stamp-to-display p50 < 400 ms, p95 < 800 ms over the
 last 8 s; with the fixed start bitrate this link measured 0.9-1.1 s).
@@ -65,8 +66,12 @@ last = states[-1]
 t.log("controller at the end: %s" % {k: last.get(k) for k in (
     "phase", "target_kbps", "encoder_kbps", "fps_cap", "sent_kbps", "delivery_kbps", "srtt_ms",
     "min_rtt_ms", "queue_delay_ms")})
-t.check(any(s.get("target_kbps", 1e9) < 2000 for s in states[-10:]) and last.get("target_kbps", 1e9) < 2000,
-        "the controller's target ends below the 2000 kbit/s link (%s)" % last.get("target_kbps"))
+# the target saws around the link's rate (it probes up until a queue shows,
+# then cuts under it): over the last 8 s it is below the link most of the time
+tail = sorted(s.get("target_kbps", 1e9) for s in states[-8:])
+t.check(len(tail) >= 5 and tail[len(tail) // 2] < 2000,
+        "the controller's target ends below the 2000 kbit/s link: last 8 s median %s kbit/s (%s)"
+        % (tail[len(tail) // 2] if tail else None, tail))
 t.check(rep["bitrate_kbps"] < 2000, "the client receives less than the link carries (%.0f kbit/s)"
         % rep["bitrate_kbps"])
 t.check(p50 < 400 and p95 < 800, "latency is bounded: p50 %.0f < 400 ms, p95 %.0f < 800 ms" % (p50, p95))
