@@ -232,8 +232,12 @@ def run_point(p, cfg, out, port):
         return {"error": "no client report (rc %d, %s-client.err)" % (r.returncode, tag)}
     q = c.get("quality", {})
     enc = c.get("stages_ms", {}).get("encode", {})
+    stamped = c.get("stamps", True)  # no stamp read: the picture too degraded to time or compare
+    if not stamped:
+        q = {}
     return {
-        "lat_p50_ms": c["latency_ms"]["p50"], "lat_p95_ms": c["latency_ms"]["p95"],
+        "lat_p50_ms": c["latency_ms"]["p50"] if stamped else None,
+        "lat_p95_ms": c["latency_ms"]["p95"] if stamped else None,
         "fps_shown": c["fps"], "kbps": c["bitrate_kbps"],
         "encode_p50_ms": enc.get("p50") if enc.get("n") else None,
         "psnr_mean": q.get("psnr_y_mean"), "psnr_p5": q.get("psnr_y_p5"),
@@ -286,7 +290,7 @@ def plot(rows, out):
     paths = []
     groups = {}
     for r in rows:
-        if r.get("psnr_mean") is not None:
+        if r.get("psnr_mean") is not None and r.get("lat_p50_ms") is not None:
             groups.setdefault((r["scene"], r["link"]), []).append(r)
     for (scene, link), rs in sorted(groups.items()):
         fig, (a1, a2) = plt.subplots(1, 2, figsize=(14, 6))
@@ -322,9 +326,11 @@ def best(rows):
     for r in rows:
         groups.setdefault((r["scene"], r["link"]), []).append(r)
     for (scene, link), rs in sorted(groups.items()):
-        good = [r for r in rs if (r.get("psnr_mean") or 0) >= 32 and r["fps_shown"] >= 0.8 * int(r["fps"])]
+        good = [r for r in rs if (r.get("psnr_mean") or 0) >= 32 and r["fps_shown"] >= 0.8 * int(r["fps"])
+                and r.get("lat_p50_ms") is not None]
+        timed = [r for r in rs if r.get("lat_p50_ms") is not None] or rs
         pick = min(good, key=lambda r: r["lat_p50_ms"]) if good else \
-            max(rs, key=lambda r: r.get("psnr_mean") or 0)
+            max(timed, key=lambda r: r.get("psnr_mean") or 0)
         table.append((scene, link, label(pick), pick, bool(good)))
     return table
 
@@ -336,7 +342,7 @@ def fmt(v, spec):
 def main():
     conf = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tools", "sweeps", "default.conf")
     out = os.environ.get("BENCH_SWEEP_OUT") or "/tmp/r3d-bench-sweep"
-    port = int(os.environ.get("BENCH_PORT", "5970"))
+    base_port = port = int(os.environ.get("BENCH_PORT", "5970"))
     try:
         cfg = parse_config(conf)
         check_encoders(cfg)
@@ -376,7 +382,7 @@ def main():
         print("bench-sweep: [%d/%d] %s  (elapsed %.0f s, left ~%.0f s)"
               % (k + 1, len(todo), p["point"], elapsed, eta), flush=True)
         res = run_point(p, cfg, out, port)
-        port = port + 1 if port < 5989 else 5970
+        port = port + 1 if port < base_port + 19 else base_port  # 20 ports: no wait for TIME_WAIT
         if "error" in res:
             print("bench-sweep:   %s" % res["error"], flush=True)
             continue
@@ -401,14 +407,15 @@ def main():
           % ("scene", "link", "point", "p50", "p95", "fps", "kbit/s", "encode", "PSNR", "PSNR5",
              "SSIM", "CPU%"))
     for r in rows:
-        print("%-6s %-7s %-26s %7.1f %7.1f %6.1f %7.0f %7s %7s %7s %6s %5s"
-              % (r["scene"], r["link"], label(r), r["lat_p50_ms"], r["lat_p95_ms"], r["fps_shown"],
-                 r["kbps"], fmt(r["encode_p50_ms"], "%.1f"), fmt(r["psnr_mean"], "%.2f"),
-                 fmt(r["psnr_p5"], "%.2f"), fmt(r["ssim_mean"], "%.4f"), fmt(r["cpu_pct"], "%.0f")))
+        print("%-6s %-7s %-26s %7s %7s %6.1f %7.0f %7s %7s %7s %6s %5s%s"
+              % (r["scene"], r["link"], label(r), fmt(r["lat_p50_ms"], "%.1f"), fmt(r["lat_p95_ms"], "%.1f"),
+                 r["fps_shown"], r["kbps"], fmt(r["encode_p50_ms"], "%.1f"), fmt(r["psnr_mean"], "%.2f"),
+                 fmt(r["psnr_p5"], "%.2f"), fmt(r["ssim_mean"], "%.4f"), fmt(r["cpu_pct"], "%.0f"),
+                 "" if r["lat_p50_ms"] is not None else "  stamp unreadable: picture too degraded"))
     print("\nbest per scene and link (lowest p50 with PSNR mean >= 32 dB and fps >= 80% asked):")
     for scene, link, name, r, ok in best(rows):
-        print("  %-5s %-7s %-26s p50 %.1f ms, %.1f fps, PSNR %s dB, %.0f kbit/s%s"
-              % (scene, link, name, r["lat_p50_ms"], r["fps_shown"], fmt(r["psnr_mean"], "%.2f"),
+        print("  %-5s %-7s %-26s p50 %s ms, %.1f fps, PSNR %s dB, %.0f kbit/s%s"
+              % (scene, link, name, fmt(r["lat_p50_ms"], "%.1f"), r["fps_shown"], fmt(r["psnr_mean"], "%.2f"),
                  r["kbps"], "" if ok else " (none met the floor: the best PSNR)"))
     for p in plot(rows, out):
         print("plot: %s" % p)
