@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean fuzz fuzz-build asan-build
 
 all: build
 
@@ -47,8 +47,35 @@ qemu: meson-build
 
 build: meson-build qemu
 
-test: build
+test: build fuzz-build asan-build
 	@tools/run-tests.sh
+
+# libFuzzer targets (tests/fuzz, clang + ASan/UBSan) in $(FUZZ_DIR); tests
+# suite "fuzz" runs each for R3D_FUZZ_SECONDS (make test: 30)
+FUZZ_DIR := $(BUILD)/fuzz
+FUZZ_SECONDS ?= 60
+fuzz-build: spice
+	@if [ ! -f $(FUZZ_DIR)/build.ninja ]; then \
+		CC=clang meson setup $(FUZZ_DIR) -Dfuzzing=true -Db_sanitize=address,undefined \
+			-Db_lundef=false >$(BUILD)/fuzz-setup.log || { cat $(BUILD)/fuzz-setup.log; exit 1; }; \
+	fi
+	@ninja -C $(FUZZ_DIR) fuzzers >/dev/null
+
+# each target for FUZZ_SECONDS (default 60): execs, coverage, crashes
+fuzz: fuzz-build
+	@tools/run-fuzz.sh $(FUZZ_SECONDS)
+
+# libremote3d, the client, testsrc and latency-sim with ASan + UBSan in
+# $(ASAN_DIR): make test runs the unit and integration suites on it
+ASAN_DIR := $(BUILD)/asan
+asan-build: spice
+	@if [ ! -f $(ASAN_DIR)/build.ninja ]; then \
+		meson setup $(ASAN_DIR) -Db_sanitize=address,undefined -Db_lundef=false \
+			-Dc_args=-fno-sanitize-recover=all -Dc_link_args=-fno-sanitize-recover=all \
+			>$(BUILD)/asan-setup.log || { cat $(BUILD)/asan-setup.log; exit 1; }; \
+	fi
+	@ninja -C $(ASAN_DIR) | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
+	@ninja -C $(ASAN_DIR) >/dev/null
 
 # only the fast unit tests (no set-up beyond the meson build)
 unit-test:

@@ -614,8 +614,10 @@ int main(int argc, char **argv)
 	struct client c = { .exit_code = 0 };
 	GError *err = NULL;
 
-	if (!client_options_parse(&argc, &argv, &c.opt))
+	if (!client_options_parse(&argc, &argv, &c.opt)) {
+		client_options_finish(&c.opt);
 		return 2;
+	}
 	c.uri = c.opt.uri;
 	c.debug = g_strcmp0(g_getenv("R3D_DEBUG"), "1") == 0;
 	if (!gst_init_check(NULL, NULL, &err)) {

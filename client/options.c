@@ -286,8 +286,11 @@ void client_options_finish(struct options *o)
 	}
 	free(o->type_keys);
 	o->type_keys = NULL;
-	g_free(o->watch_text);
-	g_free(o->scene);
-	o->scene = NULL;
-	o->watch_text = NULL;
+	/* GOption's strings (and the --codec default) */
+	char **strings[] = { &o->watch_text, &o->scene, &o->json, &o->csv, &o->png_dir, &o->codec,
+			     &o->ca_file, &o->source_frames, &o->plot };
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+		g_free(*strings[i]);
+		*strings[i] = NULL;
+	}
 }

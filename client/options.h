@@ -37,7 +37,9 @@ struct options {
 	char *plot;         /* --type: key-to-glyph histogram; else the stage plot */
 };
 
-/* Parses argv (GOption: --help prints the usage and exits 0). */
+/* Parses argv (GOption: --help prints the usage and exits 0). False with
+ * one line on stderr for a bad value; client_options_finish frees what *o
+ * holds either way. */
 bool client_options_parse(int *argc, char ***argv, struct options *o);
 void client_options_finish(struct options *o);
 

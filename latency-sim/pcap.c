@@ -28,7 +28,8 @@ static bool put_option(uint8_t *buf, size_t *off, uint16_t code,
 {
 	memcpy(buf + *off, &code, 2);
 	memcpy(buf + *off + 2, &len, 2);
-	memcpy(buf + *off + 4, val, len);
+	if (len) /* the end-of-options option has no value (val NULL) */
+		memcpy(buf + *off + 4, val, len);
 	memset(buf + *off + 4 + len, 0, pad4(len) - len);
 	*off += 4 + pad4(len);
 	return true;

@@ -361,7 +361,12 @@ int main(int argc, char **argv)
 	char *error = NULL;
 	int rc = 1;
 
-	testsrc_options_parse(argc, argv, &app->opt);
+	if (!testsrc_options_parse(argc, argv, &app->opt)) {
+		testsrc_options_finish(&app->opt);
+		return 2;
+	}
+	if (app->opt.help)
+		return 0;
 
 	/* checks that can fail come first, so that a bad input prints one line */
 	if (!r3d_spice_host_check_listen(app->opt.addr, app->opt.port, &listen, &error)) {

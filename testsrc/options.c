@@ -65,8 +65,9 @@ static void usage(FILE *f)
 		MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
 }
 
-static void die_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_usage(const char *fmt, ...)
+/* Every refusal: one line naming the option; returns false. */
+static bool refuse(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static bool refuse(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -75,17 +76,17 @@ static void die_usage(const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(2);
+	return false;
 }
 
-static void parse_size(const char *arg, struct options *o)
+static bool parse_size(const char *arg, struct options *o)
 {
 	const char *x = strpbrk(arg, "xX");
 	char w_text[16];
 	long w, h;
 
 	if (!x || (size_t)(x - arg) >= sizeof(w_text))
-		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", arg);
+		return refuse("bad --size '%s': expected WxH, e.g. 1280x720", arg);
 	memcpy(w_text, arg, (size_t)(x - arg));
 	w_text[x - arg] = '\0';
 	if (!r3d_cli_parse_long(w_text, 0, MAX_SIZE * 16L, &w) ||
@@ -93,70 +94,73 @@ static void parse_size(const char *arg, struct options *o)
 		/* a number too large to hold is a size too large, said as such */
 		if (strspn(w_text, "0123456789") == strlen(w_text) && *w_text &&
 		    strspn(x + 1, "0123456789") == strlen(x + 1) && x[1])
-			die_usage("bad --size '%s': width and height must be even, from %dx%d "
+			return refuse("bad --size '%s': width and height must be even, from %dx%d "
 				  "(the stamp and input marker) to %dx%d",
 				  arg, MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
-		die_usage("bad --size '%s': expected WxH, e.g. 1280x720", arg);
+		return refuse("bad --size '%s': expected WxH, e.g. 1280x720", arg);
 	}
 	if (w < MIN_WIDTH || h < MIN_HEIGHT || w > MAX_SIZE || h > MAX_SIZE || (w | h) & 1)
-		die_usage("bad --size %ldx%ld: width and height must be even, from %dx%d "
+		return refuse("bad --size %ldx%ld: width and height must be even, from %dx%d "
 			  "(the stamp and input marker) to %dx%d",
 			  w, h, MIN_WIDTH, MIN_HEIGHT, MAX_SIZE, MAX_SIZE);
 	o->width = (int)w;
 	o->height = (int)h;
+	return true;
 }
 
-static unsigned parse_kbps(const char *opt, const char *arg)
+static bool parse_kbps(const char *opt, const char *arg, unsigned *out)
 {
 	long v;
 
 	if (!r3d_cli_parse_long(arg, 1, MAX_KBPS, &v))
-		die_usage("bad %s '%s': expected kbit/s, 1..%d", opt, arg, MAX_KBPS);
-	return (unsigned)v;
+		return refuse("bad %s '%s': expected kbit/s, 1..%d", opt, arg, MAX_KBPS);
+	*out = (unsigned)v;
+	return true;
 }
 
-static int parse_port(const char *opt, const char *arg)
+static bool parse_port(const char *opt, const char *arg, int *out)
 {
 	long v;
 
 	if (!r3d_cli_parse_long(arg, 1, 65535, &v))
-		die_usage("bad %s '%s': expected 1..65535", opt, arg);
-	return (int)v;
+		return refuse("bad %s '%s': expected 1..65535", opt, arg);
+	*out = (int)v;
+	return true;
 }
 
 /* The SPICE ticket: the first line of the file, without its line end. */
-static char *read_password(const char *path)
+static bool read_password(const char *path, char **out)
 {
 	char buf[SPICE_MAX_PASSWORD_LENGTH + 3];
 	FILE *f = fopen(path, "r");
 	size_t len;
 
 	if (!f)
-		die_usage("cannot read --password-file %s: %s", path, strerror(errno));
+		return refuse("cannot read --password-file %s: %s", path, strerror(errno));
 	if (!fgets(buf, sizeof(buf), f)) {
 		bool error = ferror(f);
 		fclose(f);
 		if (error)
-			die_usage("cannot read --password-file %s: %s", path, strerror(errno));
-		die_usage("bad --password-file %s: the file is empty (the password is its first line)",
+			return refuse("cannot read --password-file %s: %s", path, strerror(errno));
+		return refuse("bad --password-file %s: the file is empty (the password is its first line)",
 			  path);
 	}
 	fclose(f);
 	len = strcspn(buf, "\r\n");
 	if (len > SPICE_MAX_PASSWORD_LENGTH)
-		die_usage("bad --password-file %s: the password is longer than SPICE's %d bytes",
+		return refuse("bad --password-file %s: the password is longer than SPICE's %d bytes",
 			  path, SPICE_MAX_PASSWORD_LENGTH);
 	buf[len] = '\0';
 	if (len == 0)
-		die_usage("bad --password-file %s: the first line is empty (it holds the password)",
+		return refuse("bad --password-file %s: the first line is empty (it holds the password)",
 			  path);
-	char *password = strdup(buf);
-	if (!password)
-		die_usage("out of memory");
-	return password;
+	*out = strdup(buf);
+	if (!*out)
+		return refuse("out of memory");
+	return true;
 }
 
-static void check_x509_dir(const char *dir)
+static bool check_x509_dir(const char *dir)
 {
 	static const char *const files[] = { "ca-cert.pem", "server-cert.pem", "server-key.pem" };
 
@@ -164,13 +168,14 @@ static void check_x509_dir(const char *dir)
 		char path[4096];
 
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, files[i]) >= sizeof(path))
-			die_usage("bad --x509-dir '%s': path too long", dir);
+			return refuse("bad --x509-dir '%s': path too long", dir);
 		if (access(path, R_OK) != 0)
-			die_usage("bad --x509-dir %s: cannot read %s: %s", dir, files[i], strerror(errno));
+			return refuse("bad --x509-dir %s: cannot read %s: %s", dir, files[i], strerror(errno));
 	}
+	return true;
 }
 
-void testsrc_options_parse(int argc, char **argv, struct options *o)
+bool testsrc_options_parse(int argc, char **argv, struct options *o)
 {
 	enum {
 		OPT_PORT = 256, OPT_ADDR, OPT_SIZE, OPT_FPS, OPT_ENCODER, OPT_BITRATE, OPT_DURATION,
@@ -209,14 +214,16 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			       .height = 720, .fps = 60, .encoder = "x264", .rate_control = true,
 			       .stats_interval_s = 0.2 };
 	opterr = 0;
+	optind = 0; /* glibc: start afresh (the parser may run more than once) */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PORT:
-			o->port = parse_port("--port", optarg);
+			if (!parse_port("--port", optarg, &o->port))
+				return false;
 			break;
 		case OPT_ADDR:
 			if (!*optarg)
-				die_usage("bad --addr '': empty (" TESTSRC_DEFAULT_ADDR
+				return refuse("bad --addr '': empty (" TESTSRC_DEFAULT_ADDR
 					  " for this machine, 0.0.0.0 for all)");
 			o->addr = optarg;
 			break;
@@ -224,26 +231,29 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			password_file = optarg;
 			break;
 		case OPT_TLS_PORT:
-			o->tls_port = parse_port("--tls-port", optarg);
+			if (!parse_port("--tls-port", optarg, &o->tls_port))
+				return false;
 			break;
 		case OPT_X509_DIR:
 			o->x509_dir = optarg;
 			break;
 		case OPT_SIZE:
-			parse_size(optarg, o);
+			if (!parse_size(optarg, o))
+				return false;
 			break;
 		case OPT_FPS:
 			if (!r3d_cli_parse_long(optarg, 1, 240, &v))
-				die_usage("bad --fps '%s': expected 1..240", optarg);
+				return refuse("bad --fps '%s': expected 1..240", optarg);
 			o->fps = (int)v;
 			break;
 		case OPT_ENCODER:
 			if (!*optarg)
-				die_usage("bad --encoder '%s': empty", optarg);
+				return refuse("bad --encoder '%s': empty", optarg);
 			o->encoder = optarg;
 			break;
 		case OPT_BITRATE:
-			o->bitrate_kbps = parse_kbps("--bitrate", optarg);
+			if (!parse_kbps("--bitrate", optarg, &o->bitrate_kbps))
+				return false;
 			break;
 		case OPT_RATE_CONTROL:
 			if (strcmp(optarg, "on") == 0)
@@ -251,17 +261,19 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			else if (strcmp(optarg, "off") == 0)
 				o->rate_control = false;
 			else
-				die_usage("bad --rate-control '%s': expected on or off", optarg);
+				return refuse("bad --rate-control '%s': expected on or off", optarg);
 			break;
 		case OPT_MIN_BITRATE:
-			o->min_bitrate_kbps = parse_kbps("--min-bitrate", optarg);
+			if (!parse_kbps("--min-bitrate", optarg, &o->min_bitrate_kbps))
+				return false;
 			break;
 		case OPT_MAX_BITRATE:
-			o->max_bitrate_kbps = parse_kbps("--max-bitrate", optarg);
+			if (!parse_kbps("--max-bitrate", optarg, &o->max_bitrate_kbps))
+				return false;
 			break;
 		case OPT_DURATION:
 			if (!r3d_cli_parse_double(optarg, 0, MAX_DURATION_S, &o->duration_s))
-				die_usage("bad --duration '%s': expected seconds, 0..%.0f", optarg,
+				return refuse("bad --duration '%s': expected seconds, 0..%.0f", optarg,
 					  MAX_DURATION_S);
 			break;
 		case OPT_STATS_JSON:
@@ -275,13 +287,13 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_SCENE:
 			if (strcmp(optarg, "cube") != 0 && strcmp(optarg, "text") != 0)
-				die_usage("bad --scene '%s': expected cube or text", optarg);
+				return refuse("bad --scene '%s': expected cube or text", optarg);
 			o->scene = optarg;
 			break;
 		case OPT_STATS_INTERVAL:
 			if (!r3d_cli_parse_double(optarg, MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S,
 						  &o->stats_interval_s))
-				die_usage("bad --stats-interval '%s': expected seconds, %.2f..%.0f", optarg,
+				return refuse("bad --stats-interval '%s': expected seconds, %.2f..%.0f", optarg,
 					  MIN_STATS_INTERVAL_S, MAX_STATS_INTERVAL_S);
 			break;
 		case OPT_NO_STAMP:
@@ -289,37 +301,39 @@ void testsrc_options_parse(int argc, char **argv, struct options *o)
 			break;
 		case OPT_HELP:
 			usage(stdout);
-			exit(0);
+			o->help = true;
+			return true;
 		default:
-			die_usage("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
+			return refuse("unknown or incomplete option '%s' (see --help)", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		die_usage("unexpected argument '%s' (see --help)", argv[optind]);
+		return refuse("unexpected argument '%s' (see --help)", argv[optind]);
 
 	/* combinations */
 	if (!o->rate_control && (o->min_bitrate_kbps || o->max_bitrate_kbps))
-		die_usage("--%s-bitrate needs --rate-control on (it bounds the controller)",
+		return refuse("--%s-bitrate needs --rate-control on (it bounds the controller)",
 			  o->min_bitrate_kbps ? "min" : "max");
 	if (o->min_bitrate_kbps && o->max_bitrate_kbps && o->min_bitrate_kbps > o->max_bitrate_kbps)
-		die_usage("bad --min-bitrate %u: above --max-bitrate %u", o->min_bitrate_kbps,
+		return refuse("bad --min-bitrate %u: above --max-bitrate %u", o->min_bitrate_kbps,
 			  o->max_bitrate_kbps);
 	if (o->bitrate_kbps && o->min_bitrate_kbps && o->bitrate_kbps < o->min_bitrate_kbps)
-		die_usage("bad --bitrate %u: below --min-bitrate %u", o->bitrate_kbps,
+		return refuse("bad --bitrate %u: below --min-bitrate %u", o->bitrate_kbps,
 			  o->min_bitrate_kbps);
 	if (o->bitrate_kbps && o->max_bitrate_kbps && o->bitrate_kbps > o->max_bitrate_kbps)
-		die_usage("bad --bitrate %u: above --max-bitrate %u", o->bitrate_kbps,
+		return refuse("bad --bitrate %u: above --max-bitrate %u", o->bitrate_kbps,
 			  o->max_bitrate_kbps);
 	if (o->tls_port && !o->x509_dir)
-		die_usage("--tls-port needs --x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)");
+		return refuse("--tls-port needs --x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)");
 	if (o->x509_dir && !o->tls_port)
-		die_usage("--x509-dir needs --tls-port");
+		return refuse("--x509-dir needs --tls-port");
 	if (o->tls_port && o->tls_port == o->port)
-		die_usage("bad --tls-port %d: the same as --port", o->tls_port);
-	if (o->x509_dir)
-		check_x509_dir(o->x509_dir);
-	if (password_file)
-		o->password = read_password(password_file);
+		return refuse("bad --tls-port %d: the same as --port", o->tls_port);
+	if (o->x509_dir && !check_x509_dir(o->x509_dir))
+		return false;
+	if (password_file && !read_password(password_file, &o->password))
+		return false;
+	return true;
 }
 
 void testsrc_options_finish(struct options *o)

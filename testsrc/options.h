@@ -25,14 +25,18 @@ struct options {
 	const char *stats_log;      /* a JSON line every stats_interval_s */
 	const char *frames_csv;     /* a line per frame sent, every stage's time */
 	double stats_interval_s;
-	bool no_stamp;
-	const char *scene;          /* --scene cube|text (scene.h); checked */              /* --no-stamp: a picture without the frame stamp */
+	bool no_stamp;              /* --no-stamp: a picture without the frame stamp */
+	const char *scene;          /* --scene cube|text (scene.h); checked */
+	bool help;                  /* --help: the usage was printed, nothing else to do */
 };
 
 /* Fills *o from argv. A bad value prints one line naming the option and
- * exits 2; --help prints the usage and exits 0. Nothing is started here
- * (only --password-file and --x509-dir's files are read). */
-void testsrc_options_parse(int argc, char **argv, struct options *o);
+ * returns false (the program exits 2); --help prints the usage, sets
+ * o->help and returns true (the program exits 0). Nothing is started here
+ * (only --password-file and --x509-dir's files are read). May be called
+ * again (getopt starts afresh); testsrc_options_finish frees what it kept,
+ * whatever it returned. */
+bool testsrc_options_parse(int argc, char **argv, struct options *o);
 void testsrc_options_finish(struct options *o);
 
 #endif

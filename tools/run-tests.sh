@@ -30,6 +30,37 @@ echo "== remote3d tests (meson) =="
 meson test -C "$R3D_MESON_DIR" --print-errorlogs --num-processes 1 || failed_names+=("remote3d")
 count_meson "$R3D_MESON_DIR"
 
+# The unit and integration suites again on the ASan + UBSan build (make
+# asan-build). Every report goes to a log file, also from programs whose
+# exit status a test ignores; tools/sanitizer-logs.py fails the run on any
+# (LSan leaks included; suppressions: tests/sanitizers/lsan.supp). The
+# sanitizers' exit status is 0 so that a test's own checks still run.
+asan_dir=${R3D_BUILD:-$PWD/_build}/asan
+if [ -f "$asan_dir/build.ninja" ]; then
+	echo "== unit and integration suites under ASan + UBSan ($asan_dir) =="
+	logs=$asan_dir/sanitizer-logs
+	rm -rf "$logs" && mkdir -p "$logs"
+	ASAN_OPTIONS=detect_leaks=1:exitcode=0:log_path=$logs/asan \
+	LSAN_OPTIONS=suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:log_path=$logs/ubsan \
+		meson test -C "$asan_dir" --no-rebuild --print-errorlogs --num-processes 1 \
+		--suite unit --suite integration --no-suite no-asan || failed_names+=("asan")
+	count_meson "$asan_dir"
+	if ! python3 tools/sanitizer-logs.py "$logs"; then
+		failed_names+=("asan-reports")
+		fail=$((fail + 1))
+	fi
+fi
+
+# Each libFuzzer target for fuzz_seconds (30; make fuzz-build)
+fuzz_dir=${R3D_BUILD:-$PWD/_build}/fuzz
+if [ -f "$fuzz_dir/build.ninja" ]; then
+	echo "== fuzz targets ($fuzz_dir) =="
+	meson test -C "$fuzz_dir" --no-rebuild --print-errorlogs --num-processes 2 --suite fuzz \
+		|| failed_names+=("fuzz")
+	count_meson "$fuzz_dir"
+fi
+
 if [ -x tools/test-spice-server.sh ]; then
 	echo "== spice-server's own tests on the patched build =="
 	tools/test-spice-server.sh || failed_names+=("spice-server")
