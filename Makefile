@@ -16,7 +16,7 @@ export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
 
-.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean fuzz fuzz-build asan-build
+.PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean fuzz fuzz-build asan-build asan-test
 
 all: build
 
@@ -66,7 +66,7 @@ fuzz: fuzz-build
 	@tools/run-fuzz.sh $(FUZZ_SECONDS)
 
 # libremote3d, the client, testsrc and latency-sim with ASan + UBSan in
-# $(ASAN_DIR): make test runs the unit and integration suites on it
+# $(ASAN_DIR): make test runs the unit suite on it (make asan-test: and integration)
 ASAN_DIR := $(BUILD)/asan
 asan-build: spice
 	@if [ ! -f $(ASAN_DIR)/build.ninja ]; then \
@@ -76,6 +76,11 @@ asan-build: spice
 	fi
 	@ninja -C $(ASAN_DIR) | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 	@ninja -C $(ASAN_DIR) >/dev/null
+
+# the unit and integration suites under ASan + UBSan (make test runs the
+# unit suite there; the integration suite's LSan reports are still open)
+asan-test: build asan-build
+	@R3D_ASAN_SUITES="unit integration" tools/run-tests.sh
 
 # only the fast unit tests (no set-up beyond the meson build)
 unit-test:
