@@ -22,10 +22,11 @@ static char *x264_describe(const struct r3d_encoder_config *cfg, unsigned kbps, 
 	/* One frame of VBV: no frame may be much larger than its share of the
 	 * bitrate, so no frame waits behind a big one in the network. */
 	unsigned vbv_ms = (1000 + fps - 1) / fps;
-	/* Larger than 720p: ultrafast keeps 1080p60 within a frame time on two
-	 * cores (8.5 ms/frame measured); smaller: superfast (CABAC) looks better. */
+	/* ultrafast at every size: its encode takes about half superfast's, and
+	 * on a CPU the renderer shares that decides the latency; superfast's
+	 * CABAC looks better only at low bits per pixel (README, Tuning). */
 	(void)error;
-	const char *preset = (long)cfg->width * cfg->height > 1280L * 720 ? "ultrafast" : "superfast";
+	const char *preset = "ultrafast";
 	return g_strdup_printf(
 		"x264enc name=r3denc"
 		" tune=zerolatency"      /* no lookahead, no frame threads: one frame in, one out */

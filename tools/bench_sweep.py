@@ -48,7 +48,7 @@ sys.path.insert(0, os.path.join(ROOT, "tools"))
 import bench_link  # noqa: E402  (its link profiles, binaries, wait_port)
 
 LISTS = ["encoder", "vbv-frames", "intra-refresh", "threads", "bitrate", "fps", "scene", "link"]
-DEFAULTS = {"encoder": ["x264-superfast"], "vbv-frames": ["1"], "intra-refresh": ["off"],
+DEFAULTS = {"encoder": ["x264-ultrafast"], "vbv-frames": ["1"], "intra-refresh": ["off"],
             "threads": ["0"], "bitrate": ["rc"], "fps": ["60"], "scene": ["cube"], "link": ["lan"]}
 X264_KNOBS = ["vbv-frames", "intra-refresh", "threads"]
 PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]
