@@ -56,7 +56,13 @@
  * proves nothing), not while the RTT goes unseen. Frames larger than usual
  * (keyframes) queue for their own length: that much delay is expected. A
  * second with frames handed and none written is an outage (STALLED): the
- * rate is held, and the falling srtt after it cuts nothing. Below a
+ * rate is held, and the falling srtt after it cuts nothing. A congestion
+ * window of four segments or less is TCP's own dip, not the link's: BBR
+ * drains its flight to four packets for 200 ms + an RTT every 10 s
+ * (PROBE_RTT) when no lower RTT was seen, an RTO restarts from one; the
+ * bytes that wait meanwhile are no queue at the bottleneck, and the rate
+ * the flight drains at is the window's, so nothing is cut or grown until
+ * two srtt after it (a window that small for over a second is the link's). Below a
  * bits-per-pixel floor the fps cap drops instead of each frame getting
  * worse. x264 spreads encoder_kbps over its nominal max_fps: it is told
  * target x max_fps / fps sent (frames the link drops while congested do
@@ -90,6 +96,9 @@
 #define SRTT_MAX_US 60000000u     /* beyond it an srtt is absurd (RTO tops at 120 s) */
 #define KBPS_MAX 1e8              /* 100 Gbit/s */
 #define BYTES_MAX (64u << 20)
+#define DIP_CWND_BYTES 6000u     /* 4 segments of 1500: PROBE_RTT's window (an RTO's is 1) */
+#define DIP_MAX_US 1000000u      /* a window that small for longer is the link's */
+#define DIP_AFTER_US 50000.0     /* sat out at least this long after the last small window */
 
 static double clampd(double v, double lo, double hi)
 {
@@ -356,6 +365,20 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 	if (!s)
 		return;
 	rc->st.samples++;
+	bool dip = s->cwnd_bytes && s->cwnd_bytes <= DIP_CWND_BYTES;
+	if (dip && !rc->dip_since_us) {
+		rc->dip_since_us = t;
+		rc->st.tcp_dips++;
+	} else if (!dip) {
+		rc->dip_since_us = 0;
+	}
+	if (dip && t - rc->dip_since_us < DIP_MAX_US) {
+		double srtt = s->srtt_us && s->srtt_us <= SRTT_MAX_US ? s->srtt_us : rc->srtt_us;
+		rc->dip_until_us = t + (uint64_t)fmax(2 * srtt, DIP_AFTER_US);
+		rc->ack_ref_at_us = rc->ack_at_us = 0; /* the flight drains at the window's rate */
+	} else {
+		dip = false;
+	}
 	if (s->srtt_us && s->srtt_us <= SRTT_MAX_US) {
 		if (!rc->last_srtt_at_us || t - rc->last_srtt_at_us > GAP_US)
 			rc->trend_reset = true; /* a jump after a gap (or from the written events) is no slope */
@@ -369,7 +392,7 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 	if (s->delivery_rate_bps != rc->last_delivery_bps)
 		rc->acked_since_cut = true; /* TCP took a new rate sample: an ACK came */
 	rc->last_delivery_bps = s->delivery_rate_bps;
-	if (s->delivery_rate_bps) {
+	if (s->delivery_rate_bps && !dip) {
 		double kbps = fmin((double)s->delivery_rate_bps * 8 / 1000, KBPS_MAX);
 		rc->measured = true;
 		/* app-limited or not: both are what arrives (GCC's incoming rate);
@@ -508,6 +531,8 @@ static void control(struct r3d_rate_control *rc, uint64_t t, double dt, double t
 		rc->st.phase = R3D_RATE_START;
 		return;
 	}
+	if (rc->dip_until_us && t < rc->dip_until_us)
+		return; /* TCP's own window dip: the link is not what shows */
 	if (q > threshold) {
 		rc->st.phase = R3D_RATE_BACKOFF;
 		/* a cut shows in TCP's delivery rate after about an RTT; in the

@@ -92,12 +92,12 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 			"\"fps_cap\":%u,\"sent_kbps\":%.1f,\"sent_fps\":%.2f,\"delivery_kbps\":%.1f,"
 			"\"capacity_kbps\":%.1f,\"srtt_ms\":%.2f,\"min_rtt_ms\":%.2f,\"queue_delay_ms\":%.2f,"
 			"\"socket_unsent_bytes\":%u,\"inflight_bytes\":%u,\"inflight_cap_bytes\":%u,"
-			"\"holds\":%llu,\"decreases\":%llu,\"increases\":%llu},",
+			"\"holds\":%llu,\"decreases\":%llu,\"increases\":%llu,\"tcp_dips\":%llu},",
 			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
 			r->sent_fps, r->delivery_kbps, r->capacity_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3,
 			r->queue_delay_us / 1e3, r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes,
 			(unsigned long long)r->holds, (unsigned long long)r->decreases,
-			(unsigned long long)r->increases);
+			(unsigned long long)r->increases, (unsigned long long)r->tcp_dips);
 	}
 	fputs("\"stages\":{", f);
 	for (int i = 0; i < R3D_STAGE_COUNT; i++) {

@@ -416,10 +416,11 @@ static void log_summary(struct r3d_stream *s, uint64_t now)
 		r3d_log(R3D_LOG_INFO,
 			"rate control: %s, target %u kbit/s (encoder %u), fps cap %u, sent %.0f kbit/s at %.1f fps, "
 			"delivery %.0f kbit/s, rtt %.1f ms (min %.1f), queueing %.1f ms, unsent %u B, "
-			"in flight %u B (cap %u), held %llu times",
+			"in flight %u B (cap %u), held %llu times, TCP window dips %llu",
 			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
 			r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3, r->queue_delay_us / 1e3,
-			r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes, (unsigned long long)r->holds);
+			r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes, (unsigned long long)r->holds,
+			(unsigned long long)r->tcp_dips);
 	}
 	pthread_mutex_lock(&s->lock);
 }

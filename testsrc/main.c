@@ -313,12 +313,12 @@ static void stats_log_line(struct app *app)
 			"\"sent_kbps\":%.1f,\"sent_fps\":%.2f,\"delivery_kbps\":%.1f,"
 			"\"srtt_ms\":%.3f,\"min_rtt_ms\":%.3f,\"queue_delay_ms\":%.3f,"
 			"\"socket_unsent_bytes\":%u,\"inflight_bytes\":%u,\"inflight_cap_bytes\":%u,"
-			"\"holds\":%llu,\"capacity_kbps\":%.1f",
+			"\"holds\":%llu,\"capacity_kbps\":%.1f,\"tcp_dips\":%llu",
 			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap,
 			r->sent_kbps, r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3,
 			r->min_rtt_us / 1e3, r->queue_delay_us / 1e3, r->socket_unsent_bytes,
 			r->inflight_bytes, r->inflight_cap_bytes, (unsigned long long)r->holds,
-			r->capacity_kbps);
+			r->capacity_kbps, (unsigned long long)r->tcp_dips);
 	}
 	fputs("}\n", f);
 	if (fflush(f) != 0 || ferror(f)) {

@@ -27,6 +27,9 @@
  *    r3d_rate_control_hold_us as the stream does: held, nothing is handed
  *    until it says so again (asked again at each sample and when the
  *    hold it gave runs out).
+ *  - a TCP window dip (BBR's PROBE_RTT) until dip_until: the congestion
+ *    window is 4 segments, so TCP moves at most 4 MSS per RTT into the
+ *    bottleneck, and TCP_INFO says so (cwnd_bytes).
  * Every decide is checked: true exactly when the bitrate or the cap
  * changed, and no change within 100 ms of the last unless it cuts.
  * RC_TRACE=1 prints every change.
@@ -77,6 +80,8 @@ struct sim {
 	bool dirty;
 	bool gate, held;           /* honour the in-flight hold; held now */
 	uint64_t held_until;
+	uint64_t dip_until;        /* TCP's window is 4 segments until then */
+	double lowat_bytes;        /* the socket's low-water mark; 0 = about a frame */
 	uint64_t frames;
 	uint32_t rng;
 	/* observations */
@@ -179,7 +184,8 @@ static void feed_transport(struct sim *s)
 		.unacked_bytes = (uint32_t)(s->q + fmin(s->send_rate, cap) * 2 * s->delay_us / 1e6),
 		.notsent_bytes = (uint32_t)s->unsent,
 		.retransmits_total = s->retrans,
-		.cwnd_bytes = (uint32_t)(s->buffer_bytes + cap * 2 * s->delay_us / 1e6),
+		.cwnd_bytes = s->t < s->dip_until ? (uint32_t)(4 * MSS)
+						  : (uint32_t)(s->buffer_bytes + cap * 2 * s->delay_us / 1e6),
 	};
 	if (s->absurd)
 		ts = (struct r3d_transport_sample){ UINT32_MAX, UINT32_MAX, UINT32_MAX, UINT64_MAX, false,
@@ -193,6 +199,8 @@ static void feed_transport(struct sim *s)
 /* TCP_NOTSENT_LOWAT: about one frame at the encoder's rate */
 static double lowat(const struct sim *s)
 {
+	if (s->lowat_bytes > 0)
+		return s->lowat_bytes;
 	return fmax(s->st.encoder_kbps * 125.0 / 60, 2048);
 }
 
@@ -221,6 +229,8 @@ static void sim_step(struct sim *s)
 	for (; s->loss_acc >= 1; s->loss_acc -= 1)
 		s->retrans++;
 	double in = fmin(s->unsent, fmax(s->buffer_bytes - s->q, 0));
+	if (s->t < s->dip_until)
+		in = fmin(in, 4 * MSS / (2 * s->delay_us / 1e6) * dt);
 	if (cap <= 0) {
 		/* no ACKs: the window does not advance past what it had */
 		if (!s->outage_start)
@@ -419,6 +429,50 @@ static void test_inflight(void)
 	CHECK(step_holds[1] > 0, "the step is held");
 	CHECK(worst[0][1] <= worst[0][0] + frame_ms, "free, the hold makes no queue worse");
 	CHECK(late[1] <= 150, "from 1 s after the step the queue stays under 150 ms");
+}
+
+/* TCP's own window dips on a link with room (wan10: 10 Mbit/s, 25 ms, the
+ * target at its 5.5 Mbit/s max): BBR's PROBE_RTT (4 segments for 200 ms
+ * + an RTT, every 10 s) lets frames wait in the socket, which is no
+ * bottleneck queue: the target must not fall. A window that small for
+ * longer than a second is the link's, and is cut to. */
+static void test_tcp_dip(void)
+{
+	struct sim s;
+	sim_init(&s, 10e6, 25, 5500, 5500);
+	s.lowat_bytes = 32768; /* measured in those dips: spice's writes left 35-62 KB unsent */
+	sim_start(&s);
+	sim_run(&s, 10);
+	double before = s.st.target_kbps, lowest = before, worst_q = 0;
+	uint64_t frames0 = s.frames;
+	for (int i = 0; i < 3; i++) {
+		s.dip_until = s.t + 250000;
+		for (uint64_t end = s.t + 10000000; s.t < end;) {
+			sim_step(&s);
+			lowest = fmin(lowest, s.st.target_kbps);
+			worst_q = fmax(worst_q, queue_ms(&s));
+		}
+	}
+	double fps = (s.frames - frames0) / 30.0;
+	uint64_t dips = s.st.tcp_dips;
+	printf("TCP window dips (4 segments for 250 ms every 10 s) at 10 Mbit/s, target %.0f kbit/s: lowest target "
+	       "%.0f kbit/s over 30 s, %.1f fps, worst queue %.0f ms, %llu dips seen\n", before, lowest, fps,
+	       worst_q, (unsigned long long)dips);
+	CHECK(dips == 3, "each dip seen once (%llu)", (unsigned long long)dips);
+	CHECK(lowest >= 0.9 * before, "no cut for TCP's own dips (lowest %.0f of %.0f)", lowest, before);
+	CHECK(fps >= 0.95 * 60, "nor fewer frames than the dips themselves cost (%.1f fps)", fps);
+	/* a window of 4 segments for 3 s: the link carries 4 MSS per RTT */
+	s.dip_until = s.t + 3000000;
+	uint64_t start = s.t, cut = 0;
+	while (s.t < start + 3000000) {
+		sim_step(&s);
+		if (!cut && s.st.target_kbps < 0.5 * before)
+			cut = s.t;
+	}
+	double window_kbps = 4 * MSS * 8 / (2 * s.delay_us / 1e6) / 1000;
+	printf("a 4-segment window for 3 s (%.0f kbit/s per RTT): cut under half %.2f s after it began, target "
+	       "%u kbit/s at its end\n", window_kbps, cut ? (cut - start) / 1e6 : -1.0, s.st.target_kbps);
+	CHECK(cut && cut - start <= 2000000, "a lasting small window is cut to within 2 s");
 }
 
 static void test_step_up(void)
@@ -736,7 +790,7 @@ int main(int argc, char **argv)
 		{ "step-down", test_step_down }, { "inflight", test_inflight }, { "step-up", test_step_up }, { "steady", test_steady },
 		{ "loss", test_loss }, { "lan", test_lan }, { "stall", test_stall }, { "fps-cap", test_fps_cap },
 		{ "no-transport", test_no_transport }, { "bad-inputs", test_bad_inputs },
-		{ "no-storm", test_no_storm }, { "config", test_config },
+		{ "no-storm", test_no_storm }, { "config", test_config }, { "tcp-dip", test_tcp_dip },
 	};
 	const char *which = argc > 1 ? argv[1] : "all";
 	bool ran = false;

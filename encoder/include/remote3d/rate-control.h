@@ -78,6 +78,7 @@ struct r3d_rate_state {
 	uint64_t decreases, increases; /* counters */
 	uint64_t holds;              /* times the sink's room was held back by the cap */
 	uint64_t samples;            /* transport samples taken */
+	uint64_t tcp_dips;           /* TCP's own window dips (BBR's PROBE_RTT, an RTO) sat out */
 };
 
 struct r3d_rate_control {
@@ -121,6 +122,7 @@ struct r3d_rate_control {
 	double cut_q_us;               /* the queueing delay at the last cut, until it is under the threshold */
 	uint32_t cap_base_rtt_us;      /* the base RTT when the capacity was estimated */
 	bool ack_busy;                 /* a queue kept the link busy over the ack window */
+	uint64_t dip_since_us, dip_until_us; /* TCP's window dip: seen since, sat out until */
 	bool measured, written_since_cut, keyframe_due, changed;
 };
 
