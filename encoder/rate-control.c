@@ -228,6 +228,13 @@ static double serial_us(const struct r3d_rate_control *rc, uint64_t t, double by
 	return bytes * 8000.0 / fmax(incoming_kbps(rc, t), rc->rate_kbps);
 }
 
+/* Microseconds between the frames the source and the encoder make, as far
+ * as seen (the nominal interval before). */
+static double source_interval_us(const struct r3d_rate_control *rc)
+{
+	return rc->free_interval_us > 0 ? rc->free_interval_us : 1e6 / rc->cfg.max_fps;
+}
+
 /* Frames handed and none written, or the sink's room held while the
  * flight does not drain, for a second: an outage. */
 static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
@@ -285,7 +292,12 @@ void r3d_rate_control_on_frame(struct r3d_rate_control *rc, uint64_t now_us, uin
 		double iv = (double)(t - rc->last_frame_us);
 		rc->frame_interval_us += rc->frame_interval_us ? (iv - rc->frame_interval_us) / 8 : iv;
 		rc->st.sent_fps = rc->frame_interval_us > 0 ? fmin(1e6 / rc->frame_interval_us, 1000) : 0;
+		/* and the rate the source and the encoder make frames at: over
+		 * the intervals the link let every frame go */
+		if (!rc->link_blocked)
+			rc->free_interval_us += rc->free_interval_us ? (iv - rc->free_interval_us) / 8 : iv;
 	}
+	rc->link_blocked = false;
 	rc->last_frame_us = t;
 	rc->last_frame_bytes = bytes;
 	keyframe = keyframe || rc->keyframe_due;
@@ -318,6 +330,8 @@ void r3d_rate_control_on_written(struct r3d_rate_control *rc, uint64_t now_us, u
 	}
 	if (was_stalled)
 		stall_ended(rc, t);
+	if (rc->last_frame_us && (double)(t - rc->last_frame_us) > 1.2 * source_interval_us(rc))
+		rc->link_blocked = true; /* the next frame had to wait for this one */
 	/* every frame handed is written: what the sink's pipe still holds
 	 * (frames_queued) waits behind them, counted as queued bytes */
 	(void)frames_queued;
@@ -615,6 +629,7 @@ uint64_t r3d_rate_control_hold_us(struct r3d_rate_control *rc, uint64_t now_us)
 		rc->hold_since_us = t;
 	}
 	rc->holding = true;
+	rc->link_blocked = true;
 	/* the next reading tells (at each frame written and on the sink's
 	 * timer); by the time this one goes stale nothing holds */
 	return (uint64_t)fmax((double)(rc->inflight_at_us + GAP_US - t), 1000);
@@ -697,11 +712,14 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	rc->st.min_rtt_us = rtt_min(rc, t);
 	rc->st.delivery_kbps = incoming_kbps(rc, t);
 	control(rc, t, fmin(dt_us / 1e6, 0.2), threshold);
-	/* the fps the encoder's bits are spread over: what is sent, except
-	 * while the link drops frames (congestion, a hold: no lower frame rate) */
-	if (rc->st.phase != R3D_RATE_BACKOFF && rc->st.phase != R3D_RATE_STALLED && !rc->holding &&
-	    rc->st.sent_fps >= 1)
-		rc->enc_fps = fmin(rc->st.sent_fps, rc->st.fps_cap);
+	/* the fps the encoder's bits are spread over: what the source and the
+	 * encoder make. Not what is sent: frames the link held back or made
+	 * wait do not count (spread over fewer, each frame grows, fills the
+	 * flight and is held more: the fps would fall for good) */
+	if (rc->unwritten_since_us && (double)(t - rc->unwritten_since_us) > 1.2 * source_interval_us(rc))
+		rc->link_blocked = true;
+	if (rc->free_interval_us > 0)
+		rc->enc_fps = fmin(1e6 / rc->free_interval_us, rc->st.fps_cap);
 	publish(rc, t);
 	if (out)
 		*out = rc->st;

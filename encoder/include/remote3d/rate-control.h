@@ -98,6 +98,8 @@ struct r3d_rate_control {
 	double window_bytes;           /* handed since window_start_us */
 	double sent_peak_kbps;         /* the sink's rate at its recent peak */
 	double frame_interval_us;      /* between frames handed, smoothed */
+	double free_interval_us;       /* the same over intervals the link did not block */
+	bool link_blocked;             /* since the last frame: held, or written later than the next was due */
 	double qdelay_prev_us, trend;  /* queueing delay at the last decide; its slope (us per us) */
 	double written_qdelay_us;      /* without srtt: hand -> written beyond serialisation */
 	double fluid_qdelay_us;        /* without srtt: sending above the delivery rate, integrated */
