@@ -12,7 +12,8 @@
  *    a ring of R3D_EXTRACT_RING with a second fence, and maps only when that
  *    one has signalled (at once on llvmpipe, whose reads are CPU copies). The ring's buffers are persistently mapped where
  *    GL 4.4 / ARB_buffer_storage allows (CLIENT_STORAGE: cached system
- *    memory), so poll() then copies nothing; else poll() maps and copies.
+ *    memory), so poll() then copies nothing; else (or with R3D_GL_MAP_COPY)
+ *    poll() maps and copies.
  * The caller's GL state is restored, so a host's renderer (virglrenderer in
  * QEMU) is not disturbed. A dmabuf source is imported into a texture first
  * (dmabuf-egl.c) and then read like any texture.
@@ -432,18 +433,22 @@ static const struct r3d_extractor_impl gl_impl = {
 	.poll = gl_poll,
 };
 
-static bool want_persistent(void)
+static bool want_persistent(enum r3d_gl_mapping mapping)
 {
-	const char *env = getenv("R3D_GL_PERSISTENT"); /* "0": map and copy (tests, comparisons) */
-	if (env && strcmp(env, "0") == 0)
+	if (mapping == R3D_GL_MAP_COPY)
 		return false;
 	return epoxy_is_desktop_gl() && (epoxy_gl_version() >= 44 || epoxy_has_gl_extension("GL_ARB_buffer_storage"));
 }
 
-struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, char **error)
+struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_format,
+						     enum r3d_gl_mapping mapping, char **error)
 {
 	if ((unsigned)out_format >= R3D_FORMAT_COUNT) {
 		r3d_set_error(error, "extract (gl): bad output format");
+		return NULL;
+	}
+	if (mapping != R3D_GL_MAP_AUTO && mapping != R3D_GL_MAP_COPY) {
+		r3d_set_error(error, "extract (gl): bad readback mapping %d", (int)mapping);
 		return NULL;
 	}
 	if (epoxy_gl_version() < 30) {
@@ -463,7 +468,7 @@ struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, 
 	r3d_extractor_init(&g->base, &gl_impl, out_format);
 	g->inflight = -1;
 	g->dmabuf.fd = -1;
-	g->persistent = want_persistent();
+	g->persistent = want_persistent(mapping);
 	glGenFramebuffers(1, &g->fbo);
 	if (!g->fbo) {
 		r3d_set_error(error, "extract (gl): glGenFramebuffers failed");

@@ -68,10 +68,17 @@ void r3d_extractor_destroy(struct r3d_extractor *ext)
 		ext->impl->destroy(ext);
 }
 
-#if !R3D_HAVE_GL
 struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, char **error)
 {
+	return r3d_extractor_create_gl_mapped(out_format, R3D_GL_MAP_AUTO, error);
+}
+
+#if !R3D_HAVE_GL
+struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_format,
+						     enum r3d_gl_mapping mapping, char **error)
+{
 	(void)out_format;
+	(void)mapping;
 	r3d_set_error(error, "GL extraction: libremote3d was built without GL (-Dgl=disabled or no libepoxy)");
 	return NULL;
 }

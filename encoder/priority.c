@@ -1,28 +1,9 @@
 #include <errno.h>
-#include <stdlib.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "remote3d/log.h"
 #include "remote3d/priority.h"
-
-int r3d_encoder_nice_from_env(void)
-{
-	const char *env = getenv("R3D_ENCODER_NICE");
-	char *end;
-	long v;
-
-	if (!env || !*env)
-		return R3D_ENCODER_NICE_DEFAULT;
-	v = strtol(env, &end, 10);
-	if (*end || v < 0 || v > 19) {
-		r3d_log(R3D_LOG_WARN, "R3D_ENCODER_NICE=%s is not 0..19: using %d", env,
-			R3D_ENCODER_NICE_DEFAULT);
-		return R3D_ENCODER_NICE_DEFAULT;
-	}
-	return (int)v;
-}
 
 bool r3d_thread_set_nice(int delta)
 {

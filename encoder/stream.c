@@ -1,7 +1,7 @@
 /*
  * The stream: one frame source (pure logic) under a mutex, extraction on
  * the owner thread in dispatch(), one encoder thread fed through a single
- * slot. Pipelined (the default; env R3D_PIPELINE=0 restores the serial
+ * slot. Pipelined (the default; cfg.serial restores the serial
  * schedule): the next frame is extracted while the encoder encodes the
  * current one (frame-source.h says when; at most one extracting, one
  * waiting in the slot, one encoding, and a handed frame follows at most one
@@ -10,7 +10,7 @@
  * two buffers, asynchronous ones borrow the GL extractor's ring (3 deep),
  * thread mode reads into the encoder thread's own buffer.
  *
- * GL and dmabuf sources: four readback modes (env R3D_GL_READBACK):
+ * GL and dmabuf sources: four readback modes (cfg.readback):
  *  - thread (default on a GPU): dispatch() converts the texture to the
  *    encoder's YUV format on the GPU, fences and flushes, and hands the
  *    fenced planes to the encoder thread, which waits for the fence and
@@ -21,7 +21,7 @@
  *    a current EGL context (a GLX host) the stream falls back to poll,
  *    saying why. Mesa 22.3's llvmpipe crashes now and then when the
  *    reader's context flushes while the host's renders (seen here);
- *    R3D_GL_READBACK=thread forces it there (measurements).
+ *    R3D_READBACK_THREAD forces it there (measurements).
  *  - sync (default on llvmpipe): the synchronous BGRx readback in
  *    dispatch(), converted by the encoder's videoconvert. On llvmpipe the
  *    read is a CPU copy (~1 ms at 720p on the owner thread) and, measured
@@ -55,9 +55,6 @@
 #define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
 #define RATE_TICK_US 50000            /* rate control looks at the link this often without input */
 
-enum readback_mode { READBACK_SYNC, READBACK_POLL, READBACK_THREAD, READBACK_SYNC_YUV };
-static const char *const mode_names[] = { "sync", "poll", "thread", "sync-yuv" };
-
 struct r3d_stream {
 	struct r3d_stream_config cfg;
 	const struct r3d_clock *clock;
@@ -87,8 +84,8 @@ struct r3d_stream {
 	uint64_t hold_until_us;      /* real monotonic time to look again; 0 = none */
 	struct r3d_stats_window win[R3D_STAGE_COUNT];
 	struct r3d_stats extra; /* the counters not in the frame source */
-	int encoder_nice;         /* R3D_ENCODER_NICE: the encoding threads' nice increment */
-	uint64_t stats_every_us;  /* R3D_STATS: log a summary this often; 0 = never */
+	int encoder_nice;         /* cfg.encoder_nice resolved: the encoding threads' nice increment */
+	uint64_t stats_every_us;  /* cfg.stats_interval_ms: log a summary this often; 0 = never */
 	uint64_t stats_since_us;     /* when the last summary (or the stream) began */
 	struct r3d_stats stats_last; /* the counters at the last summary */
 
@@ -99,8 +96,8 @@ struct r3d_stream {
 	int next_frame;                   /* the one the next synchronous extraction writes */
 	struct r3d_raw_frame async_frame; /* borrowed from the GL extractor's ring */
 	enum r3d_pixel_format gl_format;  /* what GL/dmabuf sources are converted to */
-	enum readback_mode mode;          /* R3D_GL_READBACK; thread falls back to poll */
-	bool mode_auto;                   /* no R3D_GL_READBACK: thread unless the driver is unsafe */
+	enum r3d_readback mode;           /* cfg.readback, never AUTO; thread falls back to poll */
+	bool mode_auto;                   /* R3D_READBACK_AUTO: thread unless the driver is unsafe */
 	bool inflight;                    /* an async readback was begun (under lock) */
 	struct r3d_frame_ticket inflight_ticket;
 	uint64_t inflight_owner_us;       /* owner-thread time spent on it so far */
@@ -388,7 +385,7 @@ static void *encoder_thread(void *opaque)
 }
 
 /* Under lock, then unlocked for the log call: one line on what the
- * stream did since the last one (R3D_STATS=seconds). */
+ * stream did since the last one (cfg.stats_interval_ms). */
 static void log_summary(struct r3d_stream *s, uint64_t now)
 {
 	struct r3d_stats st, prev = s->stats_last;
@@ -426,7 +423,7 @@ static void log_summary(struct r3d_stream *s, uint64_t now)
 }
 
 /* The timer: wakeup() at pace_deadline_us (max_fps pacing, a pipelined
- * start, the next look at a readback in flight), and the R3D_STATS
+ * start, the next look at a readback in flight), and the periodic
  * summary. Its own thread, so that it fires while the encoder thread
  * encodes. */
 static void *timer_thread(void *opaque)
@@ -494,6 +491,20 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 			      cfg ? cfg->height : 0);
 		return NULL;
 	}
+	if (!r3d_readback_name(cfg->readback)) {
+		r3d_set_error(error, "stream: bad readback mode %d", (int)cfg->readback);
+		return NULL;
+	}
+	if (cfg->gl_mapping != R3D_GL_MAP_AUTO && cfg->gl_mapping != R3D_GL_MAP_COPY) {
+		r3d_set_error(error, "stream: bad GL readback mapping %d", (int)cfg->gl_mapping);
+		return NULL;
+	}
+	if (cfg->encoder_nice > R3D_ENCODER_NICE_MAX ||
+	    (cfg->encoder_nice < 0 && cfg->encoder_nice != R3D_ENCODER_NICE_UNSET)) {
+		r3d_set_error(error, "stream: encoder nice %d is not 0..%d", cfg->encoder_nice,
+			      R3D_ENCODER_NICE_MAX);
+		return NULL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		r3d_set_error(error, "stream: out of memory");
@@ -535,24 +546,14 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 		s->rate_on = true;
 		s->bitrate_kbps = rcfg.start_kbps;
 	}
-	s->encoder_nice = r3d_encoder_nice_from_env();
-	const char *stats = getenv("R3D_STATS"); /* seconds between summary lines in the log */
-	if (stats && *stats) {
-		char *end;
-		double every = strtod(stats, &end);
-		if (*end || !(every >= 0.1 && every <= 3600))
-			r3d_log(R3D_LOG_WARN, "stream: R3D_STATS=%s is not a number of seconds (0.1 to 3600): "
-				"no summaries", stats);
-		else
-			s->stats_every_us = (uint64_t)(every * 1e6);
-	}
-	const char *pl = getenv("R3D_PIPELINE");
+	s->encoder_nice = cfg->encoder_nice == R3D_ENCODER_NICE_UNSET ? R3D_ENCODER_NICE_DEFAULT : cfg->encoder_nice;
+	s->stats_every_us = (uint64_t)cfg->stats_interval_ms * 1000;
 	struct r3d_frame_source_config fc = {
 		.width = w,
 		.height = h,
 		.max_fps = cfg->max_fps,
 		.clock = s->clock,
-		.serial = pl && strcmp(pl, "0") == 0, /* the old schedule, for comparisons */
+		.serial = cfg->serial, /* the old schedule, for comparisons */
 	};
 	r3d_frame_source_init(&s->fs, &fc);
 	if (!s->encoder_name || pthread_mutex_init(&s->lock, NULL)) {
@@ -582,29 +583,17 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	/* the encoder now, so that a bad name or a missing element is an
 	 * error of create, not a log line at the first frame; made for what a
 	 * GL source will give it: the YUV format it takes without videoconvert */
-	const char *rb = getenv("R3D_GL_READBACK");
-	s->mode = READBACK_THREAD;
-	s->mode_auto = !rb || !*rb;
-	if (rb && *rb) {
-		if (strcmp(rb, "sync") == 0)
-			s->mode = READBACK_SYNC;
-		else if (strcmp(rb, "poll") == 0 || strcmp(rb, "async") == 0)
-			s->mode = READBACK_POLL;
-		else if (strcmp(rb, "sync-yuv") == 0)
-			s->mode = READBACK_SYNC_YUV;
-		else if (strcmp(rb, "thread") != 0)
-			r3d_log(R3D_LOG_WARN, "stream: R3D_GL_READBACK=%s is not sync, sync-yuv, poll or thread: "
-				"using thread", rb);
-	}
+	s->mode_auto = cfg->readback == R3D_READBACK_AUTO;
+	s->mode = s->mode_auto ? R3D_READBACK_THREAD : cfg->readback;
 	s->gl_format = STREAM_FORMAT;
 	int ew = w, eh = h;
-	if (s->mode != READBACK_SYNC) {
+	if (s->mode != R3D_READBACK_SYNC) {
 		s->gl_format = R3D_FORMAT_NV12;
 		ew = (w + 1) & ~1; /* the GPU conversion pads odd sizes */
 		eh = (h + 1) & ~1;
 	}
 	s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
-	if (s->enc && s->mode != READBACK_SYNC && r3d_encoder_native_format(s->enc) != s->gl_format) {
+	if (s->enc && s->mode != R3D_READBACK_SYNC && r3d_encoder_native_format(s->enc) != s->gl_format) {
 		s->gl_format = r3d_encoder_native_format(s->enc); /* I420 for openh264 */
 		r3d_encoder_destroy(s->enc);
 		s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
@@ -670,9 +659,9 @@ const char *r3d_stream_readback_mode(struct r3d_stream *s)
 	if (!s)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	enum readback_mode m = s->mode;
+	enum r3d_readback m = s->mode;
 	pthread_mutex_unlock(&s->lock);
-	return mode_names[m];
+	return r3d_readback_name(m);
 }
 
 const char *r3d_stream_encoder_name(struct r3d_stream *s)
@@ -760,7 +749,7 @@ static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
 	case R3D_SOURCE_GL_TEXTURE:
 	case R3D_SOURCE_DMABUF:
 		if (!s->ext_gl)
-			s->ext_gl = r3d_extractor_create_gl(s->gl_format, error);
+			s->ext_gl = r3d_extractor_create_gl_mapped(s->gl_format, s->cfg.gl_mapping, error);
 		return s->ext_gl;
 	case R3D_SOURCE_CPU: {
 		/* keep the source's own channel order: a plain copy */
@@ -831,11 +820,11 @@ static bool use_reader(struct r3d_stream *s)
 		return true;
 	if (s->mode_auto && !r3d_gl_reader_driver_safe(&error)) {
 		r3d_log(R3D_LOG_INFO, "stream: %s: reading back synchronously on the owner thread (sync, "
-			"fastest end to end there); R3D_GL_READBACK=thread|poll picks another mode",
+			"fastest end to end there); readback thread|poll (R3D_GL_READBACK) picks another mode",
 			error ? error : "?");
 		free(error);
 		pthread_mutex_lock(&s->lock);
-		s->mode = READBACK_SYNC;
+		s->mode = R3D_READBACK_SYNC;
 		pthread_mutex_unlock(&s->lock);
 		s->gl_format = STREAM_FORMAT; /* the encoder is remade for it at the first frame */
 		return false;
@@ -847,7 +836,7 @@ static bool use_reader(struct r3d_stream *s)
 		"thread instead", error ? error : "?");
 	free(error);
 	pthread_mutex_lock(&s->lock);
-	s->mode = READBACK_POLL;
+	s->mode = R3D_READBACK_POLL;
 	pthread_mutex_unlock(&s->lock);
 	return false;
 }
@@ -881,7 +870,7 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 	memset(&s->stale_planes, 0, sizeof(s->stale_planes));
 	if (s->reader_failed) {
 		s->reader_failed = false;
-		s->mode = READBACK_POLL;
+		s->mode = R3D_READBACK_POLL;
 	}
 	pthread_mutex_unlock(&s->lock);
 	r3d_gl_planes_discard(&stale);
@@ -889,12 +878,12 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 	/* the readback, without the lock: sink feedback must not wait for it */
 	uint64_t t0 = r3d_time_us();
 	/* thread mode settles at the first GL dispatch (the format may change) */
-	if (s->mode == READBACK_THREAD && !s->ext_gl &&
+	if (s->mode == R3D_READBACK_THREAD && !s->ext_gl &&
 	    (s->source.kind == R3D_SOURCE_GL_TEXTURE || s->source.kind == R3D_SOURCE_DMABUF))
 		use_reader(s);
 	struct r3d_extractor *ext = extractor_for(s, &error);
-	bool async = ext && (s->mode == READBACK_POLL || s->mode == READBACK_THREAD) && r3d_extractor_is_async(ext);
-	bool gpu = async && s->mode == READBACK_THREAD && use_reader(s);
+	bool async = ext && (s->mode == R3D_READBACK_POLL || s->mode == R3D_READBACK_THREAD) && r3d_extractor_is_async(ext);
+	bool gpu = async && s->mode == R3D_READBACK_THREAD && use_reader(s);
 	struct r3d_gl_planes planes;
 	struct r3d_raw_frame *buf = &s->frame[s->next_frame];
 	bool ok = ext && (gpu     ? r3d_extractor_gl_convert(ext, &s->source, &planes, &error)

@@ -369,6 +369,24 @@ int main(int argc, char **argv)
 		return 0;
 
 	/* checks that can fail come first, so that a bad input prints one line */
+	struct r3d_stream_config scfg = {
+		.width = app->opt.width,
+		.height = app->opt.height,
+		.encoder = app->opt.encoder,
+		.bitrate_kbps = app->opt.bitrate_kbps,
+		.rate_control = app->opt.rate_control,
+		.min_bitrate_kbps = app->opt.min_bitrate_kbps,
+		.max_bitrate_kbps = app->opt.max_bitrate_kbps,
+		.on_access_unit = stream_on_access_unit,
+		.wakeup = stream_wakeup,
+		.opaque = app,
+	};
+	/* R3D_GL_READBACK, R3D_PIPELINE, R3D_GL_PERSISTENT, R3D_ENCODER_NICE, R3D_STATS */
+	if (!r3d_stream_config_from_env(&scfg, &error)) {
+		fail(NULL, error);
+		rc = 2;
+		goto out;
+	}
 	if (!r3d_spice_host_check_listen(app->opt.addr, app->opt.port, &listen, &error)) {
 		rc = fail("cannot serve", error);
 		goto out;
@@ -395,18 +413,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	struct r3d_stream_config scfg = {
-		.width = app->opt.width,
-		.height = app->opt.height,
-		.encoder = app->opt.encoder,
-		.bitrate_kbps = app->opt.bitrate_kbps,
-		.rate_control = app->opt.rate_control,
-		.min_bitrate_kbps = app->opt.min_bitrate_kbps,
-		.max_bitrate_kbps = app->opt.max_bitrate_kbps,
-		.on_access_unit = stream_on_access_unit,
-		.wakeup = stream_wakeup,
-		.opaque = app,
-	};
 	app->stream = r3d_stream_create(&scfg, &error);
 	if (!app->stream) {
 		rc = fail(NULL, error);

@@ -78,24 +78,11 @@ shopt -u nullglob
 
 # libremote3d as a pkg-config package pointing into the meson build: the
 # static library, its public headers and the dependencies its meson build
-# found (remote3d-config.h says which).
+# found, as meson wrote it (encoder/meson.build: pkg.generate).
 remote3d_pc() {
-	local lib=$R3D_MESON_DIR/encoder/libremote3d.a
-	local cfg=$R3D_MESON_DIR/encoder/remote3d-config.h
-	local requires="glib-2.0"
-	[ -f "$lib" ] && [ -f "$cfg" ] || return 1
-	grep -q '#define R3D_HAVE_GL 1' "$cfg" && requires="$requires epoxy egl"
-	grep -q '#define R3D_HAVE_GSTREAMER 1' "$cfg" &&
-		requires="$requires gstreamer-1.0 gstreamer-app-1.0 gstreamer-video-1.0"
-	grep -q '#define R3D_HAVE_DMABUF 1' "$cfg" && requires="$requires gbm libdrm"
-	cat <<EOF
-Name: remote3d
-Description: libremote3d (static, from the remote3d meson build)
-Version: 0.1.0
-Requires: $requires
-Cflags: -I$root/encoder/include -I$R3D_MESON_DIR/encoder
-Libs: $lib -lm -pthread
-EOF
+	local pc=$R3D_MESON_DIR/meson-uninstalled/remote3d-uninstalled.pc
+	[ -f "$R3D_MESON_DIR/encoder/libremote3d.a" ] && [ -f "$pc" ] || return 1
+	cat "$pc"
 }
 
 uses_remote3d=0
@@ -127,9 +114,11 @@ lib_key=none
 if [ $uses_remote3d = 1 ]; then
 	[ -f "$R3D_MESON_DIR/encoder/libremote3d.a" ] ||
 		{ echo "remote3d: qemu needs libremote3d: build the meson project first (make build)" >&2; exit 1; }
-	# meson writes a thin archive: the objects it names are the content
-	lib_key=$( { cat "$R3D_MESON_DIR/encoder/libremote3d.a"
-		     ar t "$R3D_MESON_DIR/encoder/libremote3d.a" | xargs -r cat; } |
+	# the archive's bytes; a thin one (meson's for a library it does not
+	# install) only names its objects: then they are the content too
+	lib=$R3D_MESON_DIR/encoder/libremote3d.a
+	lib_key=$( { cat "$lib"
+		     if [ "$(head -c 7 "$lib")" = '!<thin>' ]; then ar t "$lib" | xargs -r cat; fi; } |
 		   sha256sum | cut -d' ' -f1)
 fi
 

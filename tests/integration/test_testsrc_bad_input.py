@@ -5,7 +5,8 @@ busy port, a size of 0 and of 100000; numbers that are NaN, infinite,
 negative, too large (a --duration whose milliseconds overflow), hex, with
 trailing text or blanks; bad rate-control bounds; an empty, blank-first-line,
 too long or missing --password-file; TLS without certificates; an address
-not on this machine. A --duration it takes is kept (not wrapped around)."""
+not on this machine; a bad value of one of libremote3d's R3D_* environment
+variables (named). A --duration it takes is kept (not wrapped around)."""
 import os
 import socket
 import subprocess
@@ -17,7 +18,7 @@ args = t.parse_args()
 port = args.port
 
 
-def run(overrides, what, words, timeout=60):
+def run(overrides, what, words, timeout=60, env=None):
     opts = {"--port": str(port), "--size": "640x480", "--fps": "30",
             "--encoder": "x264", "--duration": "5"}
     opts.update(overrides)
@@ -27,7 +28,7 @@ def run(overrides, what, words, timeout=60):
     t.log("run: " + " ".join(argv))
     try:
         r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                           timeout=timeout)
+                           timeout=timeout, env=dict(os.environ, **(env or {})))
     except subprocess.TimeoutExpired:
         t.fail("%s: testsrc did not exit within %d s" % (what, timeout))
     lines = t.error_lines(r.stderr)
@@ -93,6 +94,11 @@ run({"--stats-log": os.path.join(wd, "no-such-dir", "log")}, "unwritable --stats
 run({"--frames-csv": os.path.join(wd, "no-such-dir", "f.csv")}, "unwritable --frames-csv",
     ["--frames-csv"])
 run({"--scene": "teapot"}, "an unknown --scene", ["--scene", "teapot"])
+
+# libremote3d's environment (r3d_stream_config_from_env): refused like an option
+for var, v in [("R3D_GL_READBACK", "fast"), ("R3D_PIPELINE", "off"), ("R3D_GL_PERSISTENT", "no"),
+               ("R3D_ENCODER_NICE", "twenty"), ("R3D_ENCODER_NICE", "25"), ("R3D_STATS", "often")]:
+    run({}, "%s=%s" % (var, v), [var.lower() + "=" + v], timeout=20, env={var: v})
 
 # a duration it takes is the duration it runs: 4294.967 s used to be cut
 # to 0.9 s by an unsigned overflow; a short one shows the value is kept

@@ -282,9 +282,12 @@ static double render_rate(struct r3d_scene *sc, int w, int h, double secs, const
 	atomic_init(&k.wake, false);
 	struct r3d_stream *s = NULL;
 	if (strcmp(mode, "off") != 0) {
-		setenv("R3D_GL_READBACK", mode, 1);
 		struct r3d_stream_config cfg = { .width = w, .height = h, .encoder = "x264", .max_fps = max_fps,
 						 .on_access_unit = on_au, .wakeup = on_wakeup, .opaque = &k };
+		if (!r3d_readback_from_name(mode, &cfg.readback)) {
+			printf("FAIL: readback mode %s\n", mode);
+			return 0;
+		}
 		s = r3d_stream_create(&cfg, &error);
 		if (!s) {
 			printf("FAIL: %s\n", error);
@@ -333,7 +336,6 @@ static double render_rate(struct r3d_scene *sc, int w, int h, double secs, const
 	       st.stage[R3D_STAGE_ENCODE].median_us, st.stage[R3D_STAGE_ENCODE].p95_us,
 	       st.extracted ? (double)st.readback_bytes / st.extracted : 0.0);
 	r3d_stream_destroy(s);
-	unsetenv("R3D_GL_READBACK");
 	return fps;
 }
 

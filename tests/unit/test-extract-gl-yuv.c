@@ -141,8 +141,8 @@ static void run(int w, int h, enum r3d_pixel_format fmt, bool y0_top, enum mode 
 {
 	char *error = NULL;
 	GLuint tex = upload(pic, w, h, y0_top);
-	setenv("R3D_GL_PERSISTENT", mode == ASYNC_COPY ? "0" : "1", 1);
-	struct r3d_extractor *e = r3d_extractor_create_gl(fmt, &error);
+	struct r3d_extractor *e =
+		r3d_extractor_create_gl_mapped(fmt, mode == ASYNC_COPY ? R3D_GL_MAP_COPY : R3D_GL_MAP_AUTO, &error);
 	if (!e)
 		fprintf(stderr, "%s\n", error);
 	assert(e && r3d_extractor_is_async(e));

@@ -1,12 +1,12 @@
 /*
  * The stream with a GL source (the test scene's texture, EGL surfaceless)
- * and x264, in each readback mode (argv[1], R3D_GL_READBACK):
+ * and x264, in each readback mode (argv[1], the config field readback):
  *   thread  GPU NV12 conversion in dispatch on the owner thread, read on the
  *           encoder thread in a context shared with the scene's
  *   poll    GPU NV12 conversion, asynchronous PBO readback collected by the
  *           dispatch that the stream's wakeup asks for
  *   sync    the synchronous BGRx readback (baseline)
- *   default no R3D_GL_READBACK: thread with a GPU driver, sync on llvmpipe
+ *   default R3D_READBACK_AUTO: thread with a GPU driver, sync on llvmpipe
  * the access units decode to pictures whose stamps are the frames rendered,
  * in order, with the render times given (orientation and the whole GL ->
  * encoder path are right), and the mode asked for is the mode used. The sink
@@ -58,10 +58,8 @@ int main(int argc, char **argv)
 {
 	char *error = NULL;
 	const char *mode = argc > 1 ? argv[1] : "thread";
-	if (strcmp(mode, "default") == 0)
-		unsetenv("R3D_GL_READBACK");
-	else
-		setenv("R3D_GL_READBACK", mode, 1);
+	enum r3d_readback readback = R3D_READBACK_AUTO;
+	assert(strcmp(mode, "default") == 0 || r3d_readback_from_name(mode, &readback));
 	uint64_t times[N];
 	struct r3d_scene *sc = r3d_scene_create(640, 360, &error);
 	if (!sc) {
@@ -79,7 +77,7 @@ int main(int argc, char **argv)
 		printf("default mode here: %s%s%s\n", mode, why ? " -- " : "", why ? why : "");
 		free(why);
 	}
-	struct r3d_stream_config cfg = { .width = 640, .height = 360, .encoder = "x264",
+	struct r3d_stream_config cfg = { .width = 640, .height = 360, .encoder = "x264", .readback = readback,
 					 .on_access_unit = on_au, .wakeup = on_wakeup };
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
 	assert(s);

@@ -17,7 +17,7 @@
  *                  is blocked in the sink; in poll mode the same loop makes
  *                  such calls (the count is real).
  * argv[1] = clean | dropped | owner-waits; argv[2] = the readback mode for
- * clean and dropped: thread (default) | poll | sync (R3D_GL_READBACK).
+ * clean and dropped: thread (default) | poll | sync (the config's readback).
  */
 #include <assert.h>
 #include <stdatomic.h>
@@ -83,7 +83,7 @@ static struct r3d_stream *make_stream(unsigned max_fps)
 	char *error = NULL;
 	struct r3d_stream_config cfg = { .width = W, .height = H, .encoder = "x264", .max_fps = max_fps,
 					 .on_access_unit = on_au, .wakeup = on_wakeup };
-	setenv("R3D_GL_READBACK", mode, 1);
+	assert(r3d_readback_from_name(mode, &cfg.readback));
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
 	if (!s)
 		fprintf(stderr, "%s\n", error);

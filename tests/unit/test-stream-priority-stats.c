@@ -3,14 +3,15 @@
  *  - r3d_thread_set_nice() sets the calling thread to the process's
  *    nice + delta, once (a thread started by a lowered one inherits it and
  *    is not lowered twice), and refuses nothing for delta 0;
- *  - a stream (CPU source, x264) with R3D_ENCODER_NICE=7: its encoder
+ *  - a stream (CPU source, x264) with encoder_nice 7: its encoder
  *    thread and GStreamer's streaming thread (and x264's threads, which
  *    inherit from it) run at nice base+7, no thread of the process above
  *    it, the test's own thread untouched;
- *  - R3D_STATS=0.2 logs a "stream stats" line about every 0.2 s whose
+ *  - stats_interval_ms 200 logs a "stream stats" line about every 0.2 s whose
  *    rates follow what the stream did (frames encoded while the sink took
  *    them, none after it left);
- *  - a bad R3D_ENCODER_NICE / R3D_STATS value is a warning, not a failure.
+ *  - an encoder_nice out of 0..19 is refused at create with an error naming
+ *    it (the R3D_* variables' bad values: test-stream-config.c).
  */
 #include <assert.h>
 #include <stdbool.h>
@@ -209,10 +210,9 @@ static void test_stream(int base)
 	char *error = NULL;
 	atomic_init(&k.aus, 0);
 	atomic_init(&k.wake, false);
-	setenv("R3D_ENCODER_NICE", "7", 1);
-	setenv("R3D_STATS", "0.2", 1);
 	struct r3d_stream_config cfg = {
 		.width = W, .height = H, .encoder = "x264", .bitrate_kbps = 1000,
+		.encoder_nice = 7, .stats_interval_ms = 200,
 		.on_access_unit = on_au, .wakeup = on_wakeup, .opaque = &k,
 	};
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
@@ -266,29 +266,28 @@ static void test_stream(int base)
 
 static void test_bad_values(void)
 {
-	setenv("R3D_ENCODER_NICE", "twenty", 1);
-	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
-	setenv("R3D_ENCODER_NICE", "25", 1);
-	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
-	setenv("R3D_ENCODER_NICE", "12", 1);
-	assert(r3d_encoder_nice_from_env() == 12);
-	unsetenv("R3D_ENCODER_NICE");
-	assert(r3d_encoder_nice_from_env() == R3D_ENCODER_NICE_DEFAULT);
-	assert(count_lines("R3D_ENCODER_NICE=twenty is not 0..19", 0) == 1);
-	assert(count_lines("R3D_ENCODER_NICE=25 is not 0..19", 0) == 1);
-
 	struct sink k;
-	char *error = NULL;
 	atomic_init(&k.aus, 0);
 	atomic_init(&k.wake, false);
-	setenv("R3D_STATS", "often", 1);
+	const int bad[] = { 20, 25, -2 };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *error = NULL;
+		struct r3d_stream_config cfg = { .width = W, .height = H, .encoder = "x264",
+						 .encoder_nice = bad[i], .on_access_unit = on_au,
+						 .wakeup = on_wakeup, .opaque = &k };
+		assert(!r3d_stream_create(&cfg, &error));
+		printf("encoder_nice %d: %s\n", bad[i], error);
+		assert(error && strstr(error, "encoder nice") && strstr(error, "is not 0..19"));
+		free(error);
+	}
+	/* not set: the default, as a zeroed config */
+	char *error = NULL;
 	struct r3d_stream_config cfg = { .width = W, .height = H, .encoder = "x264",
-					 .on_access_unit = on_au, .wakeup = on_wakeup, .opaque = &k };
+					 .encoder_nice = R3D_ENCODER_NICE_UNSET, .on_access_unit = on_au,
+					 .wakeup = on_wakeup, .opaque = &k };
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
 	assert(s);
-	assert(count_lines("R3D_STATS=often is not a number of seconds", 0) == 1);
 	r3d_stream_destroy(s);
-	unsetenv("R3D_STATS");
 }
 
 int main(void)

@@ -56,6 +56,15 @@ void r3d_extractor_init(struct r3d_extractor *ext, const struct r3d_extractor_im
  * chroma = mean of 2x2, odd sizes padded to even by edge replication: the
  * frame is then (w+1)&~1 x (h+1)&~1). NULL + error when built without GL. */
 struct r3d_extractor *r3d_extractor_create_gl(enum r3d_pixel_format out_format, char **error);
+/* How the asynchronous GL path maps its readback buffers. */
+enum r3d_gl_mapping {
+	R3D_GL_MAP_AUTO = 0, /* persistently where GL has buffer storage (4.4 or
+				ARB_buffer_storage: poll() costs no copy), else mapped and copied */
+	R3D_GL_MAP_COPY,     /* always mapped after the fence and copied (comparisons, tests) */
+};
+/* r3d_extractor_create_gl() is this with R3D_GL_MAP_AUTO. */
+struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_format,
+						     enum r3d_gl_mapping mapping, char **error);
 /* CPU: out_format = a 32-bit format; the source's must match (a plain copy). */
 struct r3d_extractor *r3d_extractor_create_cpu(enum r3d_pixel_format out_format, char **error);
 

@@ -3,7 +3,8 @@
  *
  * Where the renderer shares the CPU with the encoder (llvmpipe, a guest
  * under TCG), every cycle x264 takes at the renderer's priority is a frame
- * the renderer may miss. R3D_ENCODER_NICE=N (1..19) runs the stream's
+ * the renderer may miss. The stream's config field encoder_nice = N
+ * (1..19; env R3D_ENCODER_NICE, stream.h) runs the stream's
  * encoding threads N nicer than the process: the renderer keeps more of
  * its rate, newest-wins drops what the encoder cannot take, and the
  * stream gets fewer frames, later. Measured with the test VM on 2 cores
@@ -18,9 +19,9 @@
 #include <stdbool.h>
 
 #define R3D_ENCODER_NICE_DEFAULT 0
-
-/* The encoder nice increment: R3D_ENCODER_NICE (0..19) or the default. */
-int r3d_encoder_nice_from_env(void);
+#define R3D_ENCODER_NICE_MAX 19
+/* r3d_stream_config.encoder_nice: not chosen, R3D_ENCODER_NICE_DEFAULT applies */
+#define R3D_ENCODER_NICE_UNSET (-1)
 
 /* Set the calling thread's nice to the process's (its first thread's) +
  * delta (clamped to 19); threads it starts afterwards inherit it. False

@@ -31,9 +31,30 @@
 
 #include "remote3d/clock.h"
 #include "remote3d/encoder.h"
+#include "remote3d/extractor.h"
 #include "remote3d/frame.h"
+#include "remote3d/priority.h"
 #include "remote3d/rate-control.h"
 #include "remote3d/stats.h"
+
+/* How GL/dmabuf sources are read back:
+ *  - thread: converted to YUV on the owner thread, read on the encoder
+ *    thread in an EGL context shared with the owner's;
+ *  - sync: the synchronous BGRx readback on the owner thread (see
+ *    gl-reader.h; fastest end to end on llvmpipe);
+ *  - poll: the GPU YUV conversion, read on the owner thread once a fence
+ *    signalled;
+ *  - sync-yuv: that conversion read synchronously.
+ * Thread becomes poll (logged) where no EGL context is current at the
+ * first GL dispatch (a GLX host) or the shared one fails. Settled at the
+ * first GL dispatch (r3d_stream_readback_mode). */
+enum r3d_readback {
+	R3D_READBACK_AUTO = 0, /* thread with a GPU, sync where the driver is unsafe for it (llvmpipe) */
+	R3D_READBACK_SYNC,
+	R3D_READBACK_POLL,
+	R3D_READBACK_THREAD,
+	R3D_READBACK_SYNC_YUV,
+};
 
 struct r3d_stream_config {
 	int width, height;
@@ -45,6 +66,19 @@ struct r3d_stream_config {
 	bool rate_control;
 	unsigned min_bitrate_kbps, max_bitrate_kbps; /* 0 = the controller's defaults */
 	const struct r3d_clock *clock; /* NULL = monotonic */
+	/* How the stream runs. The library reads no environment: a host that
+	 * wants the R3D_* variables (the README's table) fills these with
+	 * r3d_stream_config_from_env(). Zero is the default for each. */
+	enum r3d_readback readback;
+	bool serial;                    /* the old serial schedule (frame-source.h); false: pipelined */
+	enum r3d_gl_mapping gl_mapping; /* the asynchronous readback's buffers (extractor.h) */
+	/* The encoding threads (x264's included) run this much nicer than the
+	 * process, 0..R3D_ENCODER_NICE_MAX (priority.h); R3D_ENCODER_NICE_UNSET:
+	 * R3D_ENCODER_NICE_DEFAULT (0, as a zeroed config). */
+	int encoder_nice;
+	/* Log a summary line this often: marks, readbacks, encoded and dropped
+	 * frames per second, Mbit/s, per-stage times, rate control. 0 = never. */
+	unsigned stats_interval_ms;
 	/* encoder thread: an encoded access unit to hand to the sink (ownership passes) */
 	void (*on_access_unit)(void *opaque, struct r3d_access_unit *au);
 	/* any thread: please call r3d_stream_dispatch() soon on the GL/owner thread */
@@ -95,19 +129,32 @@ void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transpor
 void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps);
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
 
-/* How GL/dmabuf sources are read back: "thread" (converted on the owner
- * thread, read on the encoder thread in a shared EGL context: the default
- * with a GPU), "sync" (the synchronous BGRx readback on the owner thread:
- * the default on llvmpipe, see gl-reader.h; fastest end to end there),
- * "poll" (GPU YUV conversion read on the owner thread once a fence
- * signalled) or "sync-yuv" (that conversion read synchronously). Env
- * R3D_GL_READBACK=sync|sync-yuv|poll|thread picks one at create; thread
- * becomes poll (logged) where no EGL context is current at the first GL
- * dispatch (a GLX host) or the shared one fails. Settled at the first GL
- * dispatch. Env R3D_PIPELINE=0: the serial schedule (frame-source.h). */
+/* The readback mode in use (r3d_readback_name: "thread", "sync", "poll",
+ * "sync-yuv"): before the first GL dispatch the one asked for (auto:
+ * "thread"), then the one settled on. */
 const char *r3d_stream_readback_mode(struct r3d_stream *s);
 
 /* The encoder backend in use ("x264"). */
 const char *r3d_stream_encoder_name(struct r3d_stream *s);
+
+/* ---- configuration from the environment (stream-config.c) ---- */
+
+/* "auto", "thread", "poll" (or "async"), "sync", "sync-yuv": false for any
+ * other name (*out unchanged). */
+bool r3d_readback_from_name(const char *name, enum r3d_readback *out);
+/* The name of a mode ("auto" for R3D_READBACK_AUTO); NULL when out of range. */
+const char *r3d_readback_name(enum r3d_readback mode);
+
+/* Fills the fields of cfg that the R3D_* variables choose, for a host that
+ * offers them (QEMU's adapter, remote3d-testsrc); a variable unset or
+ * empty leaves its field as the caller set it:
+ *   R3D_GL_READBACK=auto|thread|poll|sync|sync-yuv  -> readback
+ *   R3D_PIPELINE=0|1        (0: serial)             -> serial
+ *   R3D_GL_PERSISTENT=0|1   (0: map and copy)       -> gl_mapping
+ *   R3D_ENCODER_NICE=0..19                          -> encoder_nice
+ *   R3D_STATS=seconds       (0.1..3600, 0: off)     -> stats_interval_ms
+ * False + one line in *error naming each bad variable and its value; the
+ * others are still applied. (R3D_DEBUG is the log's: log.h.) */
+bool r3d_stream_config_from_env(struct r3d_stream_config *cfg, char **error);
 
 #endif

@@ -1,0 +1,154 @@
+/*
+ * The stream's configuration from the environment: the R3D_* variables a
+ * host (QEMU's adapter, remote3d-testsrc) offers its user, parsed into the
+ * fields of struct r3d_stream_config. The library itself reads only those
+ * fields; this file and the log's R3D_DEBUG (log.c) are its only getenv.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "remote3d/log.h"
+#include "remote3d/stream.h"
+
+#define STATS_MIN_S 0.1
+#define STATS_MAX_S 3600.0
+
+static const struct {
+	const char *name;
+	enum r3d_readback mode;
+} readback_names[] = {
+	{ "auto", R3D_READBACK_AUTO },
+	{ "sync", R3D_READBACK_SYNC },
+	{ "poll", R3D_READBACK_POLL },
+	{ "async", R3D_READBACK_POLL }, /* its first name */
+	{ "thread", R3D_READBACK_THREAD },
+	{ "sync-yuv", R3D_READBACK_SYNC_YUV },
+};
+
+bool r3d_readback_from_name(const char *name, enum r3d_readback *out)
+{
+	if (!name)
+		return false;
+	for (size_t i = 0; i < sizeof(readback_names) / sizeof(readback_names[0]); i++) {
+		if (strcmp(name, readback_names[i].name) == 0) {
+			*out = readback_names[i].mode;
+			return true;
+		}
+	}
+	return false;
+}
+
+const char *r3d_readback_name(enum r3d_readback mode)
+{
+	/* the first name of each mode */
+	for (size_t i = 0; i < sizeof(readback_names) / sizeof(readback_names[0]); i++)
+		if (readback_names[i].mode == mode)
+			return readback_names[i].name;
+	return NULL;
+}
+
+/* The problems found so far, one line joined by "; ". */
+struct problems {
+	char text[512];
+	size_t len;
+};
+
+static void add_problem(struct problems *p, const char *var, const char *value, const char *why)
+{
+	size_t from = p->len;
+	int n = snprintf(p->text + p->len, sizeof(p->text) - p->len, "%s%s=%s %s", p->len ? "; " : "",
+			 var, value, why);
+	if (n > 0)
+		p->len = p->len + (size_t)n < sizeof(p->text) ? p->len + (size_t)n : sizeof(p->text) - 1;
+	for (size_t i = from; i < p->len; i++) /* one line, whatever the value holds */
+		if ((unsigned char)p->text[i] < 0x20 || p->text[i] == 0x7f)
+			p->text[i] = '?';
+}
+
+/* The variable's value, NULL when unset or empty (the caller's choice stays). */
+static const char *env_value(const char *var)
+{
+	const char *v = getenv(var);
+	return v && *v ? v : NULL;
+}
+
+/* "0" or "1"; false for anything else. */
+static bool parse_switch(const char *v, bool *on)
+{
+	if (strcmp(v, "0") == 0 || strcmp(v, "1") == 0) {
+		*on = v[0] == '1';
+		return true;
+	}
+	return false;
+}
+
+static bool parse_nice(const char *v, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end || n < 0 || n > R3D_ENCODER_NICE_MAX)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
+/* Seconds (a decimal number) to whole milliseconds; 0 = off. */
+static bool parse_stats(const char *v, unsigned *ms)
+{
+	char *end;
+	double s;
+
+	errno = 0;
+	s = strtod(v, &end);
+	if (errno || end == v || *end)
+		return false;
+	if (s == 0) {
+		*ms = 0;
+		return true;
+	}
+	if (!(s >= STATS_MIN_S && s <= STATS_MAX_S)) /* NaN fails too */
+		return false;
+	*ms = (unsigned)(s * 1000 + 0.5);
+	return true;
+}
+
+bool r3d_stream_config_from_env(struct r3d_stream_config *cfg, char **error)
+{
+	struct problems p = { .len = 0 };
+	const char *v;
+	bool on;
+
+	if (!cfg) {
+		r3d_set_error(error, "stream config: no config to fill");
+		return false;
+	}
+	if ((v = env_value("R3D_GL_READBACK")) && !r3d_readback_from_name(v, &cfg->readback))
+		add_problem(&p, "R3D_GL_READBACK", v, "is not auto, thread, poll, sync or sync-yuv");
+	if ((v = env_value("R3D_PIPELINE"))) {
+		if (parse_switch(v, &on))
+			cfg->serial = !on;
+		else
+			add_problem(&p, "R3D_PIPELINE", v, "is not 0 (the serial schedule) or 1 (pipelined)");
+	}
+	if ((v = env_value("R3D_GL_PERSISTENT"))) {
+		if (parse_switch(v, &on))
+			cfg->gl_mapping = on ? R3D_GL_MAP_AUTO : R3D_GL_MAP_COPY;
+		else
+			add_problem(&p, "R3D_GL_PERSISTENT", v,
+				    "is not 0 (map and copy) or 1 (persistently mapped where GL can)");
+	}
+	if ((v = env_value("R3D_ENCODER_NICE")) && !parse_nice(v, &cfg->encoder_nice))
+		add_problem(&p, "R3D_ENCODER_NICE", v, "is not 0..19");
+	if ((v = env_value("R3D_STATS")) && !parse_stats(v, &cfg->stats_interval_ms))
+		add_problem(&p, "R3D_STATS", v, "is not a number of seconds (0.1 to 3600, 0 = off)");
+	if (p.len) {
+		r3d_set_error(error, "%s", p.text);
+		return false;
+	}
+	return true;
+}
