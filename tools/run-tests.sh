@@ -10,7 +10,7 @@ failed_names=()
 
 count_meson() {
 	# meson's testlog.json: one JSON object per test
-	local log=$1/meson-logs/testlog.json
+	local log=$1/meson-logs/${2:-testlog}.json
 	[ -f "$log" ] || return
 	read -r p f s < <(python3 - "$log" <<'PY'
 import json, sys
@@ -51,7 +51,7 @@ if [ -f "$asan_dir/build.ninja" ]; then
 		--wrapper "$PWD/tools/asan-test-wrap.sh" \
 		$(for s in ${R3D_ASAN_SUITES:-unit integration}; do echo "--suite $s"; done) --no-suite no-asan \
 		|| failed_names+=("asan")
-	count_meson "$asan_dir"
+	count_meson "$asan_dir" testlog-asan-test-wrap.sh # meson names the log after --wrapper
 	# every report again, all tests together (each has failed its test)
 	python3 tools/sanitizer-logs.py "$logs"
 	echo "ASan suites: $((SECONDS - asan_start)) s"
