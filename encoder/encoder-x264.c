@@ -4,6 +4,8 @@
 #include "encoder-backend.h"
 #include "remote3d/log.h"
 
+#define LOW_BPP 0.05 /* bits per pixel per frame */
+
 static bool x264_probe(char **why)
 {
 	if (!r3d_gst_init(why))
@@ -22,11 +24,14 @@ static char *x264_describe(const struct r3d_encoder_config *cfg, unsigned kbps, 
 	/* One frame of VBV: no frame may be much larger than its share of the
 	 * bitrate, so no frame waits behind a big one in the network. */
 	unsigned vbv_ms = (1000 + fps - 1) / fps;
-	/* ultrafast at every size: its encode takes about half superfast's, and
-	 * on a CPU the renderer shares that decides the latency; superfast's
-	 * CABAC looks better only at low bits per pixel (README, Tuning). */
+	/* ultrafast: its encode takes about half superfast's, and on a CPU the
+	 * renderer shares that decides the latency. Below LOW_BPP bits per
+	 * pixel per frame ultrafast (no CABAC, no deblocking) breaks the
+	 * picture up (measured: 640x480 at 30 fps and 300 kbit/s, no stamp
+	 * readable; fine at 600): superfast there (README, Tuning). */
 	(void)error;
-	const char *preset = "ultrafast";
+	double bpp = kbps * 1000.0 / ((double)cfg->width * cfg->height * fps);
+	const char *preset = cfg->width > 0 && cfg->height > 0 && bpp < LOW_BPP ? "superfast" : "ultrafast";
 	return g_strdup_printf(
 		"x264enc name=r3denc"
 		" tune=zerolatency"      /* no lookahead, no frame threads: one frame in, one out */
