@@ -62,11 +62,12 @@
  * (PROBE_RTT) when no lower RTT was seen, an RTO restarts from one; the
  * bytes that wait meanwhile are no queue at the bottleneck, and the rate
  * the flight drains at is the window's, so nothing is cut or grown until
- * two srtt after it (a window that small for over a second is the link's). Below a
- * bits-per-pixel floor the fps cap drops instead of each frame getting
- * worse. x264 spreads encoder_kbps over its nominal max_fps: it is told
- * target x max_fps / fps sent (frames the link drops while congested do
- * not count), and up to 1/0.7 more when it undershoots. Changes under 3%
+ * two srtt after it (a window that small for over a second is the link's).
+ * Below a bits-per-pixel floor the fps cap drops instead of each frame
+ * getting worse. x264 spreads encoder_kbps over its nominal max_fps: it is
+ * told target x max_fps / the fps the source and encoder make (measured
+ * over intervals the link did not block), and up to 1/0.7 more when it
+ * undershoots. Changes under 3%
  * or within 100 ms of the last are not published, cuts always are. The
  * client's stream reports are not acted on: spice's margin is its mm-time
  * playback margin (it folds in the latency spice chose), not the link's.
@@ -235,6 +236,13 @@ static double source_interval_us(const struct r3d_rate_control *rc)
 	return rc->free_interval_us > 0 ? rc->free_interval_us : 1e6 / rc->cfg.max_fps;
 }
 
+/* The frame handed at `since` was still unwritten when the next was due:
+ * the link made the source wait. */
+static bool waited_past_next(const struct r3d_rate_control *rc, uint64_t since, uint64_t t)
+{
+	return since && (double)(t - since) > 1.2 * source_interval_us(rc);
+}
+
 /* Frames handed and none written, or the sink's room held while the
  * flight does not drain, for a second: an outage. */
 static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
@@ -330,8 +338,8 @@ void r3d_rate_control_on_written(struct r3d_rate_control *rc, uint64_t now_us, u
 	}
 	if (was_stalled)
 		stall_ended(rc, t);
-	if (rc->last_frame_us && (double)(t - rc->last_frame_us) > 1.2 * source_interval_us(rc))
-		rc->link_blocked = true; /* the next frame had to wait for this one */
+	if (waited_past_next(rc, rc->last_frame_us, t))
+		rc->link_blocked = true;
 	/* every frame handed is written: what the sink's pipe still holds
 	 * (frames_queued) waits behind them, counted as queued bytes */
 	(void)frames_queued;
@@ -716,7 +724,7 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	 * encoder make. Not what is sent: frames the link held back or made
 	 * wait do not count (spread over fewer, each frame grows, fills the
 	 * flight and is held more: the fps would fall for good) */
-	if (rc->unwritten_since_us && (double)(t - rc->unwritten_since_us) > 1.2 * source_interval_us(rc))
+	if (waited_past_next(rc, rc->unwritten_since_us, t))
 		rc->link_blocked = true;
 	if (rc->free_interval_us > 0)
 		rc->enc_fps = fmin(1e6 / rc->free_interval_us, rc->st.fps_cap);
