@@ -29,6 +29,11 @@ Options (each also from the environment):
   --out DIR       BENCH_SOAK_OUT        [/tmp/r3d-bench-soak]
   --port N        BENCH_SOAK_PORT       [6120]
   --fps N         BENCH_SOAK_FPS        the probe's frame rate [30]
+  --heaptrack     BENCH_SOAK_HEAPTRACK=1  attach heaptrack to QEMU after the
+                  warm-up: at the end the bytes allocated since then and
+                  still held are summed by owner (tools/heap_growth.py: the
+                  host GL driver, virglrenderer, TCG's caches, QEMU,
+                  spice-server, libremote3d) in MB/h; DIR/heap-growth.json
   --replot        only the slopes and the plot again, from DIR/samples.csv
 Scaled runs keep the ratios, e.g. 10 minutes: --seconds 600 --reconnect 10
 --link-every 50. Needs root (latency-sim's namespace and tun devices).
@@ -36,6 +41,7 @@ Not part of make test.
 """
 import argparse
 import csv
+import json
 import os
 import random
 import re
@@ -53,6 +59,7 @@ CLIENT = os.path.join(MESON, "client", "remote3d-client")
 LATSIM = os.path.join(MESON, "latency-sim", "latency-sim")
 RATES = ("20mbit", "2mbit", "5mbit", "50mbit")
 FLAT_MB_PER_H = 1.0
+HEAPTRACK_SETTLE_S = 8
 ENCODER_LINE = re.compile(r"remote3d: encoder '")
 
 
@@ -71,6 +78,8 @@ def options():
     ap.add_argument("--out", default=env("BENCH_SOAK_OUT", "/tmp/r3d-bench-soak"))
     ap.add_argument("--port", type=int, default=int(env("BENCH_SOAK_PORT", 6120)))
     ap.add_argument("--fps", type=int, default=int(env("BENCH_SOAK_FPS", 30)))
+    ap.add_argument("--heaptrack", action="store_true",
+                    default=env("BENCH_SOAK_HEAPTRACK", "0") not in ("", "0"))
     ap.add_argument("--replot", action="store_true")
     a = ap.parse_args()
     if not (a.reconnect >= 3 and a.link_every > 0 and 0 < a.sample <= a.seconds):
@@ -209,6 +218,8 @@ def main():
     guest = gb.Guest(gb.DEFAULT_QEMU, "probe", duration=int(a.seconds + 600), fps=a.fps, extra=[
         "-display", "none", "-object", "secret,id=sec0,file=" + secret, "-spice", spice])
     loop = None
+    heaptrack = None
+    heap_file = os.path.join(a.out, "qemu-heap.zst")
     rows = []
     try:
         if not guest.wait_marker(r"^R3D: probe started", 300):
@@ -242,6 +253,8 @@ def main():
                     say("%5.0f s: RSS %.1f MB, %d fds, %d threads, %d encoder starts, %d clients "
                         "(%d failed)" % (t, row["rss_mb"], fds, threads, row["encoder_starts"],
                                          done, failed))
+                if a.heaptrack and heaptrack is None and t >= a.warmup:
+                    heaptrack = start_heaptrack(pid, heap_file, a.out)
                 if t >= a.seconds:
                     break
                 time.sleep(max(0.0, a.sample - (time.monotonic() - t0 - t)))
@@ -253,8 +266,92 @@ def main():
             except subprocess.TimeoutExpired:
                 os.killpg(loop.pid, signal.SIGKILL)
                 loop.wait()
+        if heaptrack:
+            # the last client's session (its GLZ dictionary, channel clients,
+            # the encoder) is freed on its disconnect, not at QEMU's exit:
+            # what heaptrack then sees held is growth, not the live session
+            time.sleep(HEAPTRACK_SETTLE_S)
         guest.stop()
+        if heaptrack:
+            finish_heaptrack(heaptrack, heap_file, a.out)
     report(a, rows)
+
+
+def start_heaptrack(pid, path, out):
+    """heaptrack attached to QEMU (it records until QEMU exits)."""
+    say("heaptrack attached to QEMU (pid %d) -> %s" % (pid, path))
+    for f in (path, os.path.join(out, "heap-growth.json")):
+        if os.path.exists(f):
+            os.unlink(f)
+    return subprocess.Popen(["heaptrack", "-o", path[:-len(".zst")], "-p", str(pid)],
+                            stdout=open(os.path.join(out, "heaptrack.log"), "w"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def finish_heaptrack(proc, path, out):
+    try:
+        proc.wait(600)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    if not os.path.exists(path):
+        say("heaptrack wrote no %s (see %s)" % (path, os.path.join(out, "heaptrack.log")))
+        return
+    subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "heap_growth.py"), path,
+                    "--json", os.path.join(out, "heap-growth.json")])
+
+
+OURS = ("QEMU", "libspice-server", "libremote3d", "libvirglrenderer")
+
+
+def heap_result(out):
+    """The heap growth by owner from heap-growth.json, or None."""
+    try:
+        with open(os.path.join(out, "heap-growth.json")) as f:
+            doc = json.load(f)
+    except (OSError, ValueError):
+        return None
+    gl = sum(o["mb_per_h"] for o in doc["owners"] if o["owner"].startswith("host GL driver"))
+    tcg = sum(o["mb_per_h"] for o in doc["owners"] if o["owner"].startswith("QEMU TCG"))
+    ours = sum(o["mb_per_h"] for o in doc["owners"]
+               if o["owner"].startswith(OURS) and not o["owner"].startswith("QEMU TCG"))
+    rest = doc["bytes"] / 1e6 / (doc["runtime_s"] / 3600.0) - gl - tcg - ours
+    return gl, tcg, ours, rest, doc["runtime_s"]
+
+
+def plot_heap(out, path):
+    """A bar per owner: MB allocated after the warm-up and still held at the end."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        with open(os.path.join(out, "heap-growth.json")) as f:
+            doc = json.load(f)
+    except (ImportError, OSError, ValueError):
+        return None
+    owners = [o for o in doc["owners"] if o["bytes"] > 0][:10]
+    if not owners:
+        return None
+    fig, ax = plt.subplots(figsize=(11, 1.2 + 0.45 * len(owners)))
+    names = [o["owner"] for o in owners][::-1]
+    mb = [o["bytes"] / 1e6 for o in owners][::-1]
+    colors = ["#2ca02c" if n.startswith(OURS) and not n.startswith("QEMU TCG") else "#7f7f7f"
+              for n in names]
+    ax.barh(names, mb, color=colors)
+    for y, v in enumerate(mb):
+        ax.text(v, y, "  %.2f MB (%.3f MB/h)" % (v, v / (doc["runtime_s"] / 3600.0)),
+                va="center", fontsize=9)
+    ax.set_xlim(0, max(mb) * 1.45)
+    ax.set_xlabel("MB allocated after the warm-up and still held when QEMU stopped (heaptrack)\n"
+                  "green: QEMU, spice-server, libremote3d, virglrenderer; grey: libraries "
+                  "below them, TCG's bounded caches")
+    ax.set_title("bench-soak: who holds QEMU's heap growth over %.0f min" % (doc["runtime_s"] / 60),
+                 fontsize=11)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
 
 
 def report(a, rows):
@@ -279,6 +376,18 @@ def report(a, rows):
             fmt(rss, "MB"), "flat" if rss is not None and abs(rss) < FLAT_MB_PER_H else "NOT flat",
             fmt(slopes["fds"], "fds"), fmt(slopes["threads"], "threads"), a.warmup,
             fmt(total, "MB")))
+    heap = heap_result(a.out)
+    if heap:
+        gl, tcg, ours, rest, secs = heap
+        say("RESULT heap growth over %.0f s (heaptrack, held at the end of what was allocated "
+            "after the warm-up): QEMU + spice-server + libremote3d + virglrenderer %+.3f MB/h "
+            "(%s); host GL driver %+.2f MB/h; TCG's caches %+.2f MB/h (bounded by their "
+            "size); other %+.2f MB/h" % (secs, ours,
+                                         "flat" if abs(ours) < FLAT_MB_PER_H else "NOT flat",
+                                         gl, tcg, rest))
+        hp = plot_heap(a.out, os.path.join(a.out, "heap-growth.png"))
+        if hp:
+            say("heap growth by owner: %s" % hp)
     say("samples %s%s" % (os.path.join(a.out, "samples.csv"), ", plot " + png if png else ""))
 
 
