@@ -1,6 +1,7 @@
 /*
- * The stream's configuration from the environment: the R3D_* variables a
- * host (QEMU's adapter, remote3d-testsrc) offers its user, parsed into the
+ * The stream's configuration as a host's user writes it: the R3D_*
+ * variables a host (QEMU's adapter, remote3d-testsrc) offers, and the
+ * key=value options QEMU's -spice takes, parsed and checked into the
  * fields of struct r3d_stream_config. The library itself reads only those
  * fields; this file and the log's R3D_DEBUG (log.c) are its only getenv.
  */
@@ -148,6 +149,138 @@ bool r3d_stream_config_from_env(struct r3d_stream_config *cfg, char **error)
 		add_problem(&p, "R3D_STATS", v, "is not a number of seconds (0.1 to 3600, 0 = off)");
 	if (p.len) {
 		r3d_set_error(error, "%s", p.text);
+		return false;
+	}
+	return true;
+}
+
+/* ---- key=value options ---- */
+
+/* The value as an error message may quote it: one line, at most 64 bytes. */
+static void quote_value(const char *v, char out[72])
+{
+	size_t n = 0;
+
+	for (; v[n] && n < 64; n++)
+		out[n] = (unsigned char)v[n] < 0x20 || v[n] == 0x7f ? '?' : v[n];
+	if (v[n])
+		out[n++] = '.', out[n++] = '.', out[n++] = '.';
+	out[n] = 0;
+}
+
+/* Decimal digits only (no sign, space, base prefix or suffix), 0..max. */
+static bool parse_decimal(const char *v, unsigned max, unsigned *out)
+{
+	unsigned long n = 0;
+
+	if (!*v)
+		return false;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9')
+			return false;
+		n = n * 10 + (unsigned)(*v - '0');
+		if (n > max)
+			return false;
+	}
+	*out = (unsigned)n;
+	return true;
+}
+
+/* QEMU's spellings of a boolean option. */
+static bool parse_onoff(const char *v, bool *on)
+{
+	static const char *const yes[] = { "on", "yes", "true", "y" },
+			  *const no[] = { "off", "no", "false", "n" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcmp(v, yes[i]) == 0 || strcmp(v, no[i]) == 0) {
+			*on = strcmp(v, yes[i]) == 0;
+			return true;
+		}
+	}
+	return false;
+}
+
+bool r3d_stream_config_set(struct r3d_stream_config *cfg, const char *key, const char *value,
+			   char **error)
+{
+	char shown[72];
+	unsigned n;
+	bool on;
+
+	if (!cfg || !key || !value) {
+		r3d_set_error(error, "stream option: no config, key or value");
+		return false;
+	}
+	quote_value(value, shown);
+	if (strcmp(key, "video-codec") == 0) {
+		if (strcmp(value, "h264") == 0 || strcmp(value, "gstreamer:h264") == 0)
+			return true;
+		r3d_set_error(error, "video-codec=%s is not supported (supported: h264)", shown);
+		return false;
+	}
+	if (strcmp(key, "encoder") == 0) {
+		cfg->encoder = *value ? value : NULL;
+		return true;
+	}
+	if (strcmp(key, "rate-control") == 0) {
+		if (!parse_onoff(value, &on)) {
+			r3d_set_error(error, "rate-control=%s is not on or off", shown);
+			return false;
+		}
+		cfg->rate_control = on;
+		return true;
+	}
+	if (strcmp(key, "max-refresh-rate") == 0) {
+		if (!parse_decimal(value, R3D_MAX_FPS_CAP, &n)) {
+			r3d_set_error(error,
+				      "max-refresh-rate=%s is out of range (frames per second, "
+				      "0 for no cap, at most %d)",
+				      shown, R3D_MAX_FPS_CAP);
+			return false;
+		}
+		cfg->max_fps = n;
+		return true;
+	}
+	if (strcmp(key, "bitrate") == 0 || strcmp(key, "min-bitrate") == 0 ||
+	    strcmp(key, "max-bitrate") == 0) {
+		if (!parse_decimal(value, R3D_MAX_BITRATE_KBPS, &n)) {
+			r3d_set_error(error, "%s=%s is out of range (kbit/s, 0 for %s, at most %d)", key,
+				      shown, key[0] == 'b' ? "a default from the size" : "the controller's",
+				      R3D_MAX_BITRATE_KBPS);
+			return false;
+		}
+		if (key[0] == 'b')
+			cfg->bitrate_kbps = n;
+		else if (key[1] == 'i')
+			cfg->min_bitrate_kbps = n;
+		else
+			cfg->max_bitrate_kbps = n;
+		return true;
+	}
+	quote_value(key, shown);
+	r3d_set_error(error, "unknown stream option '%s'", shown);
+	return false;
+}
+
+bool r3d_stream_config_check(const struct r3d_stream_config *cfg, char **error)
+{
+	unsigned lo = cfg->min_bitrate_kbps, hi = cfg->max_bitrate_kbps, b = cfg->bitrate_kbps;
+
+	if ((lo || hi) && !cfg->rate_control) {
+		r3d_set_error(error, "min-bitrate and max-bitrate need rate-control=on (they bound it)");
+		return false;
+	}
+	if (lo && hi && lo > hi) {
+		r3d_set_error(error, "min-bitrate=%u is above max-bitrate=%u", lo, hi);
+		return false;
+	}
+	if (b && lo && b < lo) {
+		r3d_set_error(error, "bitrate=%u is below min-bitrate=%u", b, lo);
+		return false;
+	}
+	if (b && hi && b > hi) {
+		r3d_set_error(error, "bitrate=%u is above max-bitrate=%u", b, hi);
 		return false;
 	}
 	return true;

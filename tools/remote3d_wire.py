@@ -263,6 +263,22 @@ def rate_table(a, conns, interval):
     return bins, names, totals
 
 
+# More intervals than this between the first and the last byte (timestamps
+# that jump, e.g. a corrupt or spliced capture): the rate table lists only
+# the intervals with data instead of every one.
+MAX_RATE_ROWS = 100000
+
+
+def rate_rows(bins):
+    """The intervals the rate table lists, and whether empty ones were left out."""
+    if not bins:
+        return [], False
+    lo, hi = min(bins), max(bins)
+    if hi - lo + 1 <= MAX_RATE_ROWS:
+        return range(lo, hi + 1), False
+    return sorted(bins), True
+
+
 def message_types(a, column, direction):
     """{message name: count} of the SPICE connections in a table column."""
     counts = {}
@@ -383,6 +399,11 @@ def report(args, info, view, a, conns):
     rows = [key_row(k) for k in a["keys"]]
     summ = summary(rows)
     notes = notes_for(info, view, a, conns)
+    shown, sparse = rate_rows(bins)
+    if sparse:
+        notes.append("the capture's times span %d intervals of %g s (timestamps jump): the "
+                     "rate table lists only the %d with data" % (
+                         max(bins) - min(bins) + 1, args.interval, len(bins)))
     t0 = a["t0"]
     start = min((c.tcp.first_time for c in conns), default=0.0)
     end = max((c.tcp.last_time for c in conns), default=0.0)
@@ -416,7 +437,7 @@ def report(args, info, view, a, conns):
                   "retransmitted copies not counted; t from the first SPICE byte):\n" % unit)
         out.write("  %8s" % "t (s)" + "".join(" %10s" % n for n in names) + "\n")
         b0 = int(t0 // args.interval)
-        for b in range(min(bins), max(bins) + 1):
+        for b in shown:
             cells = bins.get(b, {})
             out.write("  %8.2f" % ((b - b0) * args.interval) + "".join(
                 " %10d" % sum(cells.get(n, [0, 0])) for n in names) + "\n")
@@ -522,7 +543,7 @@ def report(args, info, view, a, conns):
             {"t": round((b - int(t0 // args.interval)) * args.interval, 6),
              **{n: {"c2s": bins.get(b, {}).get(n, [0, 0])[0],
                     "s2c": bins.get(b, {}).get(n, [0, 0])[1]} for n in names}}
-            for b in (range(min(bins), max(bins) + 1) if bins else [])]},
+            for b in shown]},
         "keys": rows,
         "summary": summ,
         "notes": notes,

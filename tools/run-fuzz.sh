@@ -16,5 +16,9 @@ for bin in "$dir"/fuzz-*; do
 		"$dir/work/$name" -max_len=4096 -timeout=10 -rss_limit_mb=2048 || failed=$((failed + 1))
 done
 [ $n -gt 0 ] || { echo "no fuzz targets in $dir (make fuzz-build)" >&2; exit 1; }
+# remote3d-wire's reader (Python): tests/fuzz/fuzz_wire.py
+n=$((n + 1))
+/usr/bin/python3 tests/fuzz/fuzz_wire.py "$seconds" tests/fuzz/corpus/wire "$dir/work/wire" ||
+	failed=$((failed + 1))
 echo "$n fuzz targets, $failed crashed"
 [ $failed = 0 ]

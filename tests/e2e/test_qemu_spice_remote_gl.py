@@ -8,9 +8,11 @@ CASE:
               -spice port=...,gl=on start with virtio-vga-gl on a host
               without a render node (no "no drm render node", no
               "local-only"), and stay up
-  bad-options a bad video-codec, max-refresh-rate, bitrate or encoder, and
-              the stream options without gl=on + port, are refused at start
-              with a message naming the option
+  bad-options a bad video-codec, max-refresh-rate, bitrate (a hex number
+              too: values are decimal) or encoder, min-bitrate above
+              max-bitrate, bounds with rate-control=off, and the stream
+              options without gl=on + port, are refused at start with a
+              message naming the option and its value
 (The guest streamed to remote clients: test_guest_remote_clients.py.)
 Ports 5960-5979 belong to these tests.
 """
@@ -74,7 +76,11 @@ def case_bad_options(a):
     spice = "port=%d,addr=127.0.0.1,disable-ticketing=on" % a.port
     for opt, want in (("gl=on,video-codec=vp8", "video-codec=vp8"),
                       ("gl=on,max-refresh-rate=100000", "max-refresh-rate"),
-                      ("gl=on,bitrate=abc", "bitrate"),
+                      ("gl=on,bitrate=abc", "bitrate=abc"),
+                      ("gl=on,bitrate=0x10", "bitrate=0x10"),
+                      ("gl=on,min-bitrate=900,max-bitrate=800",
+                       "min-bitrate=900 is above max-bitrate=800"),
+                      ("gl=on,rate-control=off,max-bitrate=800", "need rate-control=on"),
                       ("gl=on,encoder=no-such-encoder", "encoder=no-such-encoder"),
                       ("encoder=x264", "need gl=on")):
         proc, err = start_qemu(a.qemu, ["-display", "none", "-device", "virtio-vga-gl",

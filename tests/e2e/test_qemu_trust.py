@@ -28,7 +28,9 @@ CASE:
   unix  `-spice unix=on,addr=PATH,gl=on` alone keeps QEMU's local gl path
         (GL_SCANOUT with a dmabuf fd, which no TCP or SSH tunnel carries, and
         which this host cannot export): an H.264 client linked over the
-        socket gets no display message at all in 4 s. With a port too
+        socket gets no display message at all in 4 s, and QEMU said so at
+        start ("a client will get no picture"; absent where a render node
+        is, and absent with a port). With a port too
         (`unix=on,addr=PATH,port=N,gl=on`) spice-server still listens on the
         socket only (nothing on TCP port N) and the display goes through
         libremote3d: a raw client on the socket gets STREAM_CREATE (H.264)
@@ -37,6 +39,7 @@ CASE:
 Ports 6100-6109 and X display :50 belong to these tests.
 """
 import argparse
+import glob
 import json
 import os
 import socket
@@ -314,6 +317,9 @@ def display_messages(path, seconds):
     return got
 
 
+NO_PICTURE_WARNING = "a client will get no picture"
+
+
 def case_unix(a):
     wd = r3dtest.workdir()
     path = os.path.join(wd, "spice.sock")
@@ -326,6 +332,14 @@ def case_unix(a):
         gb.check(not any(m[0] in sl.PICTURE or m[0] == sl.MSG_DISPLAY_STREAM_CREATE for m in got),
                  "unix=on,gl=on alone is QEMU's local dmabuf path: no picture for a client that "
                  "cannot take a dmabuf (README: 'A unix socket')")
+        warned = NO_PICTURE_WARNING in q.stderr()
+        if glob.glob("/dev/dri/renderD*"):
+            gb.log("a render node is here: EGL may export dmabufs, no warning expected")
+            gb.check(not warned, "with a render node QEMU does not warn that no picture reaches "
+                     "a client")
+        else:
+            gb.check(warned, "without a render node (no dmabuf export) QEMU says at start that a "
+                     "client of unix=on,gl=on alone gets no picture ('%s')" % NO_PICTURE_WARNING)
     finally:
         q.check_stopped_by_us()
     os.unlink(path)
@@ -334,6 +348,8 @@ def case_unix(a):
     try:
         wait_socket(path, q)
         time.sleep(2)
+        gb.check(NO_PICTURE_WARNING not in q.stderr(),
+                 "with port= the display streams: no 'no picture' warning")
         gb.check(not r3dtest.port_open(a.port),
                  "with port=%d too spice-server listens on the unix socket only (nothing on TCP)"
                  % a.port)

@@ -157,4 +157,28 @@ const char *r3d_readback_name(enum r3d_readback mode);
  * others are still applied. (R3D_DEBUG is the log's: log.h.) */
 bool r3d_stream_config_from_env(struct r3d_stream_config *cfg, char **error);
 
+/* ---- configuration from a host's options (stream-config.c) ---- */
+
+/* The largest bitrate (kbit/s) and frame-rate cap an option may ask for. */
+#define R3D_MAX_BITRATE_KBPS 1000000
+#define R3D_MAX_FPS_CAP 1000
+
+/* One option as a user writes it, key=value (QEMU's -spice keys), into cfg:
+ *   video-codec=h264|gstreamer:h264   (checked only: the one codec)
+ *   max-refresh-rate=0..R3D_MAX_FPS_CAP         -> max_fps (0: no cap)
+ *   encoder=NAME|PIPELINE ("" = auto)           -> encoder (value's pointer
+ *                                                  kept: it must outlive cfg)
+ *   bitrate=0..R3D_MAX_BITRATE_KBPS             -> bitrate_kbps (0: by size)
+ *   rate-control=on|off|yes|no|true|false|y|n   -> rate_control
+ *   min-bitrate=, max-bitrate=0..R3D_MAX_BITRATE_KBPS (0: the controller's)
+ * Numbers are decimal digits only. False + one line in *error naming the
+ * key and its value (cfg unchanged) for an unknown key or a bad value.
+ * Whether the encoder exists is r3d_encoder_create()'s to say. */
+bool r3d_stream_config_set(struct r3d_stream_config *cfg, const char *key, const char *value,
+			   char **error);
+/* The combinations of those fields: min_bitrate_kbps <= max_bitrate_kbps,
+ * bitrate_kbps within them, the bounds only with rate control. False + one
+ * line in *error in the options' spelling (key=value). */
+bool r3d_stream_config_check(const struct r3d_stream_config *cfg, char **error);
+
 #endif
