@@ -16,7 +16,7 @@ Configurations:
              through libremote3d, H.264 on spice's external stream)
   remote3d-30  the same capped at 30 frames per second (max-refresh-rate=30)
   remote3d-s2  remote3d with virgl's fences polled every 10 ms, as before
-             qemu-patches 0005 (the same binary: VIRGL_DISABLE_MT=1 turns
+             qemu-patches 0003 (the same binary: VIRGL_DISABLE_MT=1 turns
              off virglrenderer's sync thread)
   remote3d-nice10  remote3d with the encoding threads at nice +10
              (R3D_ENCODER_NICE=10: the guest before the stream)

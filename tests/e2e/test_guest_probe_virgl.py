@@ -4,7 +4,7 @@ and -device virtio-vga-gl (no render node: EGL surfaceless on the host), and
 its probe renders through virgl: GL_RENDERER names virgl, it reports a
 non-zero frame rate every second for the whole run, its frame count grows,
 and it ends cleanly (the VM powers itself off). While it renders, QEMU runs
-virglrenderer's fence thread ("vrend-sync": qemu-patches 0005, fences
+virglrenderer's fence thread ("vrend-sync": qemu-patches 0003, fences
 retire when signalled instead of on a 10 ms poll).
 
 usage: test_guest_probe_virgl.py [--qemu PATH] [--qemu-expected] [--duration S]
