@@ -49,7 +49,7 @@ bool r3d_raw_frame_layout(enum r3d_pixel_format fmt, int width, int height,
 			  int strides[R3D_FRAME_MAX_PLANES], size_t offsets[R3D_FRAME_MAX_PLANES],
 			  int *n_planes, size_t *size)
 {
-	if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+	if (width <= 0 || height <= 0 || width > R3D_FRAME_MAX_SIDE || height > R3D_FRAME_MAX_SIDE)
 		return false;
 	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
 		strides[i] = 0;

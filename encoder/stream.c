@@ -54,6 +54,10 @@
 #define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
 #define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
 #define RATE_TICK_US 50000            /* rate control looks at the link this often without input */
+/* the size the encoder is made for when the config gives none: the first
+ * source resizes it */
+#define DEFAULT_WIDTH 640
+#define DEFAULT_HEIGHT 480
 
 struct r3d_stream {
 	struct r3d_stream_config cfg;
@@ -162,7 +166,7 @@ static void rate_decide(struct r3d_stream *s)
 		s->bitrate_kbps = st.encoder_kbps;
 		s->bitrate_changed = true;
 	}
-	unsigned nominal = s->cfg.max_fps ? s->cfg.max_fps : 60;
+	unsigned nominal = r3d_fps_or_default(s->cfg.max_fps);
 	unsigned cap = st.fps_cap && st.fps_cap < nominal ? st.fps_cap : s->cfg.max_fps;
 	if (cap != s->fs.cfg.max_fps)
 		r3d_frame_source_set_max_fps(&s->fs, cap);
@@ -194,7 +198,7 @@ static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum
 		.name = s->encoder_name,
 		.width = w,
 		.height = h,
-		.fps = s->cfg.max_fps ? s->cfg.max_fps : 60,
+		.fps = r3d_fps_or_default(s->cfg.max_fps),
 		.bitrate_kbps = kbps,
 		.format = fmt,
 		.clock = s->clock,
@@ -354,11 +358,10 @@ static void *encoder_thread(void *opaque)
 			/* Free the slot as the ticket is taken, not after encoding:
 			 * once the access unit is handed over, the sink may be ready
 			 * again and the owner thread may fill the slot with the next
-			 * frame before encode_slot() returns. Clearing it afterwards
-			 * lost that frame and left the source "busy" for good (the
-			 * stall seen at 60 fps). The pixels in s->frame stay guarded
-			 * by the frame source until encoded: the next extraction
-			 * writes another buffer. */
+			 * frame before encode_slot() returns; clearing it afterwards
+			 * would lose that frame and leave the source busy for good.
+			 * The pixels in s->frame stay guarded by the frame source
+			 * until encoded: the next extraction writes another buffer. */
 			s->slot_full = false;
 			bool go = false;
 			if (!gpu) {
@@ -486,9 +489,10 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	struct r3d_stream *s;
 	pthread_condattr_t ca;
 
-	if (!cfg || cfg->width < 0 || cfg->height < 0 || cfg->width > 8192 || cfg->height > 8192) {
-		r3d_set_error(error, "stream: bad size %dx%d (1..8192)", cfg ? cfg->width : 0,
-			      cfg ? cfg->height : 0);
+	if (!cfg || cfg->width < 0 || cfg->height < 0 || cfg->width > R3D_ENCODE_MAX_SIDE ||
+	    cfg->height > R3D_ENCODE_MAX_SIDE) {
+		r3d_set_error(error, "stream: bad size %dx%d (1..%d)", cfg ? cfg->width : 0, cfg ? cfg->height : 0,
+			      R3D_ENCODE_MAX_SIDE);
 		return NULL;
 	}
 	if (!r3d_readback_name(cfg->readback)) {
@@ -515,9 +519,9 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	s->cfg.clock = s->clock;
 	s->encoder_name = strdup(cfg->encoder && *cfg->encoder ? cfg->encoder : "auto");
 	s->cfg.encoder = s->encoder_name;
-	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
+	int w = cfg->width ? cfg->width : DEFAULT_WIDTH, h = cfg->height ? cfg->height : DEFAULT_HEIGHT;
 	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
-					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
+					    : r3d_encoder_default_bitrate(w, h, r3d_fps_or_default(cfg->max_fps));
 	if (cfg->rate_control) {
 		unsigned min = cfg->min_bitrate_kbps;
 		struct r3d_rate_config rcfg = {
@@ -526,7 +530,7 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 			/* a good link keeps the start bitrate: it is the quality asked for */
 			.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps
 							  : (min > s->bitrate_kbps ? min : s->bitrate_kbps),
-			.max_fps = cfg->max_fps ? cfg->max_fps : 60,
+			.max_fps = r3d_fps_or_default(cfg->max_fps),
 			.width = w,
 			.height = h,
 		};
@@ -674,7 +678,8 @@ const char *r3d_stream_encoder_name(struct r3d_stream *s)
 
 static bool set_source(struct r3d_stream *s, const struct r3d_source *src)
 {
-	if (src->width <= 0 || src->height <= 0 || src->width > 8192 || src->height > 8192) {
+	if (src->width <= 0 || src->height <= 0 || src->width > R3D_ENCODE_MAX_SIDE ||
+	    src->height > R3D_ENCODE_MAX_SIDE) {
 		r3d_log(R3D_LOG_ERROR, "stream: bad source size %dx%d", src->width, src->height);
 		return false;
 	}
