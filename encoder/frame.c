@@ -29,17 +29,6 @@ int r3d_pixel_format_bpp(enum r3d_pixel_format fmt)
 	}
 }
 
-bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out)
-{
-	for (int i = 0; name && i < R3D_FORMAT_COUNT; i++) {
-		if (strcasecmp(name, format_names[i]) == 0) {
-			*out = (enum r3d_pixel_format)i;
-			return true;
-		}
-	}
-	return false;
-}
-
 static int align4(int v)
 {
 	return (v + 3) & ~3;

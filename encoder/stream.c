@@ -1009,18 +1009,6 @@ void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transpor
 		call_wakeup(s);
 }
 
-void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps)
-{
-	if (!s || !kbps)
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (kbps != s->bitrate_kbps) {
-		s->bitrate_kbps = kbps;
-		s->bitrate_changed = true; /* applied by the encoder thread before its next frame */
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -100,7 +100,6 @@ struct r3d_raw_frame {
 
 const char *r3d_pixel_format_name(enum r3d_pixel_format fmt); /* GStreamer's name, "BGRx" */
 int r3d_pixel_format_bpp(enum r3d_pixel_format fmt);           /* 4, or 0 for planar YUV */
-bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out);
 
 /* (Re)allocate the frame's own storage for fmt/w/h with tightly packed
  * planes (strides rounded up to 4). Keeps the storage when large enough. */
