@@ -90,20 +90,33 @@ void readback_destroy(struct readback *rb)
 		rb->impl->destroy(rb);
 }
 
-enum readback_status readback_buffers_extract(struct readback_buffers *b, struct r3d_extractor *ext,
-					      const struct r3d_source *src, struct readback_out *out,
-					      char **error)
+struct readback *readback_sync_create(enum r3d_pixel_format format, char **error)
 {
-	struct r3d_raw_frame *f = &b->frame[b->next];
-	if (!r3d_extractor_extract(ext, src, f, error))
+	struct readback_sync *rs = calloc(1, sizeof(*rs));
+	if (!rs) {
+		r3d_set_error(error, "stream: out of memory");
+		return NULL;
+	}
+	rs->format = format;
+	return &rs->base;
+}
+
+enum readback_status readback_sync_extract(struct readback_sync *rs, const struct r3d_source *src,
+					   struct readback_out *out, char **error)
+{
+	struct r3d_raw_frame *f = &rs->frame[rs->next];
+	if (!r3d_extractor_extract(rs->ext, src, f, error))
 		return READBACK_FAILED;
 	out->frame = *f;
-	b->next ^= 1; /* the encoder may read this one while the next is extracted */
+	rs->next ^= 1; /* the encoder may read this one while the next is extracted */
 	return READBACK_DONE;
 }
 
-void readback_buffers_finish(struct readback_buffers *b)
+void readback_sync_destroy(struct readback *rb)
 {
-	r3d_raw_frame_finish(&b->frame[0]);
-	r3d_raw_frame_finish(&b->frame[1]);
+	struct readback_sync *rs = (struct readback_sync *)rb;
+	r3d_extractor_destroy(rs->ext);
+	r3d_raw_frame_finish(&rs->frame[0]);
+	r3d_raw_frame_finish(&rs->frame[1]);
+	free(rs);
 }

@@ -101,16 +101,20 @@ struct readback *readback_fall_back(struct readback *rb, const struct readback_p
 
 void readback_destroy(struct readback *rb); /* NULL ok */
 
-/* For the synchronous strategies (cpu, gl-sync): an extractor's frame
- * into one of two buffers in turn, so that the encoder reads the last
- * while the next is extracted. */
-struct readback_buffers {
+/* What the synchronous strategies (cpu, gl-sync) share: an extractor read
+ * in dispatch() into one of two buffers in turn, so that the encoder reads
+ * the last while the next is extracted. */
+struct readback_sync {
+	struct readback base;
+	enum r3d_pixel_format format; /* what the extractor makes */
+	struct r3d_extractor *ext;    /* the strategy's start makes it */
 	struct r3d_raw_frame frame[2];
 	int next;
 };
-enum readback_status readback_buffers_extract(struct readback_buffers *b, struct r3d_extractor *ext,
-					      const struct r3d_source *src, struct readback_out *out,
-					      char **error);
-void readback_buffers_finish(struct readback_buffers *b);
+struct readback *readback_sync_create(enum r3d_pixel_format format, char **error);
+/* rs->ext's frame into the next buffer. */
+enum readback_status readback_sync_extract(struct readback_sync *rs, const struct r3d_source *src,
+					   struct readback_out *out, char **error);
+void readback_sync_destroy(struct readback *rb);
 
 #endif
