@@ -15,6 +15,9 @@ export R3D_PREFIX := $(PREFIX)
 export R3D_MESON_DIR := $(MESON_DIR)
 
 MESON_OPTS ?=
+# our own meson project builds with warnings as errors (CI runs make test);
+# QEMU's and spice-server's builds keep their own flags
+MESON_WERROR ?= -Dwerror=true
 
 .PHONY: all deps spice qemu guest meson-build build test unit-test bench bench-link bench-latency-sim bench-extract bench-vm bench-xterm bench-viewer bench-sweep bench-soak demo demo-xterm env clean fuzz fuzz-build asan-build asan-test
 
@@ -35,7 +38,7 @@ guest: deps
 # the project's meson build (libremote3d, programs, tests) in $(MESON_DIR)
 meson-build: spice guest
 	@if [ ! -f $(MESON_DIR)/build.ninja ]; then \
-		meson setup $(MESON_DIR) $(MESON_OPTS) >$(BUILD)/meson-setup.log || { cat $(BUILD)/meson-setup.log; exit 1; }; \
+		meson setup $(MESON_DIR) $(MESON_WERROR) $(MESON_OPTS) >$(BUILD)/meson-setup.log || { cat $(BUILD)/meson-setup.log; exit 1; }; \
 	fi
 	@ninja -C $(MESON_DIR) | grep -vE '^\[[0-9]+/[0-9]+\] ' || true
 	@ninja -C $(MESON_DIR) >/dev/null
@@ -85,7 +88,7 @@ asan-test: build asan-build
 
 # only the fast unit tests (no set-up beyond the meson build)
 unit-test:
-	@meson setup $(MESON_DIR) $(MESON_OPTS) >/dev/null 2>&1 || true
+	@meson setup $(MESON_DIR) $(MESON_WERROR) $(MESON_OPTS) >/dev/null 2>&1 || true
 	@meson test -C $(MESON_DIR) --suite unit --print-errorlogs
 
 bench: build

@@ -39,8 +39,9 @@ bool r3d_dmabuf_check(const struct r3d_source *src, char **error)
 		r3d_set_error(error, "dmabuf: the source is not a dmabuf");
 		return false;
 	}
-	if (src->width <= 0 || src->height <= 0 || src->width > 16384 || src->height > 16384) {
-		r3d_set_error(error, "dmabuf: bad size %dx%d (1..16384)", src->width, src->height);
+	if (src->width <= 0 || src->height <= 0 || src->width > R3D_FRAME_MAX_SIDE ||
+	    src->height > R3D_FRAME_MAX_SIDE) {
+		r3d_set_error(error, "dmabuf: bad size %dx%d (1..%d)", src->width, src->height, R3D_FRAME_MAX_SIDE);
 		return false;
 	}
 	if (src->u.dmabuf.fd < 0 || fcntl(src->u.dmabuf.fd, F_GETFD) < 0) {

@@ -115,6 +115,15 @@ static const struct r3d_encoder_backend *const named_backends[] = {
 	&r3d_encoder_backend_va,
 };
 
+/* What "auto" tries, in turn: the GPU's encoder first (it costs the CPU
+ * the renderer shares nothing), then x264 (the lowest latency in
+ * software), openh264 last. */
+static const struct r3d_encoder_backend *const auto_order[] = {
+	&r3d_encoder_backend_va,
+	&r3d_encoder_backend_x264,
+	&r3d_encoder_backend_openh264,
+};
+
 static const struct r3d_encoder_backend *find_backend(const char *name)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(named_backends); i++)
@@ -131,14 +140,6 @@ static bool looks_like_pipeline(const char *name)
 		return true;
 	/* a bare element name: accept it if such an element exists */
 	return r3d_gst_init(NULL) && r3d_gst_have_element(name);
-}
-
-unsigned r3d_encoder_default_bitrate(int width, int height, unsigned fps)
-{
-	/* ~0.1 bit per pixel at 60 fps: 1280x720 -> 5.5 Mbit/s, 1080p -> 12 Mbit/s */
-	double pixels = (double)width * height * (fps ? fps : 60);
-	unsigned kbps = (unsigned)(pixels * 0.1 / 1000.0);
-	return kbps < 500 ? 500 : kbps > 50000 ? 50000 : kbps;
 }
 
 static pthread_once_t list_once = PTHREAD_ONCE_INIT;
@@ -237,7 +238,7 @@ enum r3d_pixel_format r3d_encoder_native_format(const struct r3d_encoder *enc)
  * priority there (x264's slice threads, started from it, inherit it), and
  * give a pooled thread back at the process's priority where permitted.
  * (videoconvert's helper threads come from GLib's shared pool and keep
- * theirs: ~5% of a core at 720p.) */
+ * theirs: a small share of a core.) */
 static GstBusSyncReply on_stream_status(GstBus *bus, GstMessage *msg, gpointer data)
 {
 	const struct r3d_encoder *enc = data;
@@ -346,8 +347,7 @@ static struct r3d_encoder *create_with(const struct r3d_encoder_backend *b, cons
 	enc->backend = b;
 	enc->cfg = *cfg;
 	enc->cfg.name = NULL; /* not kept: the caller owns it */
-	if (!enc->cfg.fps)
-		enc->cfg.fps = 60;
+	enc->cfg.fps = r3d_fps_or_default(cfg->fps); /* the backends see it filled */
 	enc->name = strdup(b == &r3d_encoder_backend_custom ? "custom" : b->name);
 	enc->clock = cfg->clock ? cfg->clock : r3d_clock_monotonic();
 	enc->frame_duration = gst_util_uint64_scale_int(GST_SECOND, 1, (int)enc->cfg.fps);
@@ -376,9 +376,10 @@ struct r3d_encoder *r3d_encoder_create(const struct r3d_encoder_config *cfg, cha
 {
 	const char *name = cfg && cfg->name && *cfg->name ? cfg->name : "auto";
 
-	if (!cfg || cfg->width <= 0 || cfg->height <= 0 || cfg->width > 8192 || cfg->height > 8192) {
-		r3d_set_error(error, "encoder '%s': bad size %dx%d (1..8192)", name, cfg ? cfg->width : 0,
-			      cfg ? cfg->height : 0);
+	if (!cfg || cfg->width <= 0 || cfg->height <= 0 || cfg->width > R3D_ENCODE_MAX_SIDE ||
+	    cfg->height > R3D_ENCODE_MAX_SIDE) {
+		r3d_set_error(error, "encoder '%s': bad size %dx%d (1..%d)", name, cfg ? cfg->width : 0,
+			      cfg ? cfg->height : 0, R3D_ENCODE_MAX_SIDE);
 		return NULL;
 	}
 	if ((unsigned)cfg->format >= R3D_FORMAT_COUNT) {
@@ -389,10 +390,8 @@ struct r3d_encoder *r3d_encoder_create(const struct r3d_encoder_config *cfg, cha
 		return NULL;
 	if (strcmp(name, "auto") == 0) {
 		char *why = NULL;
-		for (size_t i = 0; i < G_N_ELEMENTS(named_backends); i++) {
-			/* order: va, x264, openh264 */
-			static const size_t order[] = { 2, 0, 1 };
-			const struct r3d_encoder_backend *b = named_backends[order[i]];
+		for (size_t i = 0; i < G_N_ELEMENTS(auto_order); i++) {
+			const struct r3d_encoder_backend *b = auto_order[i];
 			char *err = NULL;
 			struct r3d_encoder *enc = create_with(b, b->name, cfg, &err);
 			if (enc) {
@@ -473,14 +472,6 @@ void r3d_encoder_force_keyframe(struct r3d_encoder *enc)
 {
 	if (enc)
 		atomic_store(&enc->force_key, true);
-}
-
-void r3d_access_unit_free(struct r3d_access_unit *au)
-{
-	if (!au)
-		return;
-	free(au->data);
-	free(au);
 }
 
 /* ---- encoding ---- */

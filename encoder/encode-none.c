@@ -28,24 +28,10 @@ bool r3d_encoder_set_bitrate(struct r3d_encoder *enc, unsigned kbps) { (void)enc
 unsigned r3d_encoder_get_bitrate(const struct r3d_encoder *enc) { (void)enc; return 0; }
 void r3d_encoder_force_keyframe(struct r3d_encoder *enc) { (void)enc; }
 
-void r3d_access_unit_free(struct r3d_access_unit *au)
-{
-	if (au) {
-		free(au->data);
-		free(au);
-	}
-}
-
 const char *r3d_encoder_list(void) { return ""; }
 
 bool r3d_encoder_available(const char *name, char **why)
 {
 	r3d_set_error(why, "encoder '%s': built without GStreamer", name ? name : "auto");
 	return false;
-}
-
-unsigned r3d_encoder_default_bitrate(int width, int height, unsigned fps)
-{
-	double kbps = (double)width * height * (fps ? fps : 60) * 0.1 / 1000.0;
-	return kbps < 500 ? 500 : kbps > 50000 ? 50000 : (unsigned)kbps;
 }

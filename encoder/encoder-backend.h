@@ -11,12 +11,16 @@
 
 #include "remote3d/encoder.h"
 
+/* IDRs come when asked for (force-key-unit); besides, one at least this
+ * often, so that a stream never goes without one for long. */
+#define R3D_GOP_SECONDS 60
+
 struct r3d_encoder_backend {
 	const char *name;
 	/* Usable here? Else false and *why (malloc'ed) names the cause. */
 	bool (*probe)(char **why);
 	/* The GStreamer description of the encoder part (g_malloc'ed), or NULL
-	 * and *error. */
+	 * and *error. cfg->fps is filled (never 0). */
 	char *(*describe)(const struct r3d_encoder_config *cfg, unsigned bitrate_kbps, char **error);
 	/* Set the bitrate on the encoder element while PLAYING. */
 	bool (*set_bitrate)(GstElement *enc, unsigned kbps);

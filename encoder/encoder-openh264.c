@@ -16,7 +16,7 @@ static bool openh264_probe(char **why)
 
 static char *openh264_describe(const struct r3d_encoder_config *cfg, unsigned kbps, char **error)
 {
-	unsigned fps = cfg->fps ? cfg->fps : 60;
+	unsigned fps = cfg->fps;
 	(void)error;
 	return g_strdup_printf(
 		"openh264enc name=r3denc"
@@ -27,7 +27,7 @@ static char *openh264_describe(const struct r3d_encoder_config *cfg, unsigned kb
 		" gop-size=%u"             /* IDRs on request, else rarely */
 		" enable-frame-skip=false" /* the frame source drops, not the encoder */
 		" slice-mode=n-slices num-slices=1",
-		(unsigned long long)kbps * 1000ull, fps * 60);
+		(unsigned long long)kbps * 1000ull, fps * R3D_GOP_SECONDS);
 }
 
 static bool openh264_set_bitrate(GstElement *enc, unsigned kbps)

@@ -45,7 +45,7 @@ static bool va_probe(char **why)
 
 static char *va_describe(const struct r3d_encoder_config *cfg, unsigned kbps, char **error)
 {
-	unsigned fps = cfg->fps ? cfg->fps : 60;
+	unsigned fps = cfg->fps;
 	const char *el = va_element();
 	if (!el) {
 		r3d_set_error(error, "encoder 'va': no VA H.264 encoder element");
@@ -56,13 +56,13 @@ static char *va_describe(const struct r3d_encoder_config *cfg, unsigned kbps, ch
 				       " rate-control=cbr bitrate=%u" /* kbit/s */
 				       " max-bframes=0 keyframe-period=%u"
 				       " cpb-length=%u", /* ms of coded picture buffer: one frame */
-				       kbps, fps * 60, (1000 + fps - 1) / fps);
+				       kbps, fps * R3D_GOP_SECONDS, (1000 + fps - 1) / fps);
 	return g_strdup_printf("%s name=r3denc"
 			       " rate-control=cbr bitrate=%u" /* kbit/s */
 			       " b-frames=0 key-int-max=%u"
 			       " cpb-size=%u"       /* kbits: one frame's share */
 			       " target-usage=7",   /* fastest */
-			       el, kbps, fps * 60, (kbps + fps - 1) / fps);
+			       el, kbps, fps * R3D_GOP_SECONDS, (kbps + fps - 1) / fps);
 }
 
 static bool va_set_bitrate(GstElement *enc, unsigned kbps)

@@ -20,15 +20,14 @@ static bool x264_probe(char **why)
 
 static char *x264_describe(const struct r3d_encoder_config *cfg, unsigned kbps, char **error)
 {
-	unsigned fps = cfg->fps ? cfg->fps : 60;
+	unsigned fps = cfg->fps;
 	/* One frame of VBV: no frame may be much larger than its share of the
 	 * bitrate, so no frame waits behind a big one in the network. */
 	unsigned vbv_ms = (1000 + fps - 1) / fps;
 	/* ultrafast: its encode takes about half superfast's, and on a CPU the
 	 * renderer shares that decides the latency. Below LOW_BPP bits per
 	 * pixel per frame ultrafast (no CABAC, no deblocking) breaks the
-	 * picture up (measured: 640x480 at 30 fps and 300 kbit/s, no stamp
-	 * readable; fine at 600): superfast there (README, Tuning). */
+	 * picture up (README, Tuning): superfast there. */
 	(void)error;
 	double bpp = kbps * 1000.0 / ((double)cfg->width * cfg->height * fps);
 	const char *preset = cfg->width > 0 && cfg->height > 0 && bpp < LOW_BPP ? "superfast" : "ultrafast";
@@ -46,7 +45,7 @@ static char *x264_describe(const struct r3d_encoder_config *cfg, unsigned kbps, 
 		" byte-stream=true"      /* Annex B start codes */
 		" aud=false"
 		" insert-vui=true",
-		preset, 0, kbps, vbv_ms, fps * 60);
+		preset, 0, kbps, vbv_ms, fps * R3D_GOP_SECONDS);
 }
 
 static bool x264_set_bitrate(GstElement *enc, unsigned kbps)

@@ -1,6 +1,6 @@
 /*
  * The GL extractor.
- *  - extract(), 32-bit output (the spine's path, the benchmark's baseline):
+ *  - extract(), 32-bit output:
  *    attach the source texture to our own FBO and glReadPixels it
  *    (synchronous); a bottom-up texture (y0_top false, the GL convention) is
  *    flipped on the CPU so that the frame's rows are top-down.
@@ -10,7 +10,8 @@
  *    glFlush, return. poll() asks the fence with a zero timeout; once the
  *    conversion is done it issues glReadPixels into a pixel buffer object of
  *    a ring of R3D_EXTRACT_RING with a second fence, and maps only when that
- *    one has signalled (at once on llvmpipe, whose reads are CPU copies). The ring's buffers are persistently mapped where
+ *    one has signalled (at once on llvmpipe, whose reads are CPU copies).
+ *    The ring's buffers are persistently mapped where
  *    GL 4.4 / ARB_buffer_storage allows (CLIENT_STORAGE: cached system
  *    memory), so poll() then copies nothing; else (or with R3D_GL_MAP_COPY)
  *    poll() maps and copies.
@@ -25,6 +26,7 @@
 
 #include "dmabuf-formats.h"
 #include "gl-convert.h"
+#include "gl-util.h"
 #include "remote3d/extractor.h"
 #include "remote3d/log.h"
 
@@ -76,28 +78,6 @@ static bool source_texture(struct gl_extractor *g, const struct r3d_source *src,
 	return false;
 }
 
-struct gl_saved_state {
-	GLint read_fbo, draw_fbo, pack_alignment, pack_row_length, pack_buffer;
-};
-
-static void save_state(struct gl_saved_state *st)
-{
-	glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &st->read_fbo);
-	glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &st->draw_fbo);
-	glGetIntegerv(GL_PACK_ALIGNMENT, &st->pack_alignment);
-	glGetIntegerv(GL_PACK_ROW_LENGTH, &st->pack_row_length);
-	glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &st->pack_buffer);
-}
-
-static void restore_state(const struct gl_saved_state *st)
-{
-	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)st->read_fbo);
-	glBindFramebuffer(GL_DRAW_FRAMEBUFFER, (GLuint)st->draw_fbo);
-	glPixelStorei(GL_PACK_ALIGNMENT, st->pack_alignment);
-	glPixelStorei(GL_PACK_ROW_LENGTH, st->pack_row_length);
-	glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)st->pack_buffer);
-}
-
 static void flip_rows(struct gl_extractor *g, uint8_t *data, int height, size_t stride)
 {
 	for (int top = 0, bottom = height - 1; top < bottom; top++, bottom--) {
@@ -135,7 +115,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 		       struct r3d_raw_frame *out, char **error)
 {
 	struct gl_extractor *g = (struct gl_extractor *)ext;
-	struct gl_saved_state st;
+	struct gl_host_state st;
 	bool ok = false;
 	GLuint tex;
 	bool y0_top;
@@ -161,7 +141,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 
 	while (glGetError() != GL_NO_ERROR)
 		; /* errors of the host's own calls are not ours */
-	save_state(&st);
+	gl_host_state_save(&st);
 	glBindFramebuffer(GL_READ_FRAMEBUFFER, g->fbo);
 	glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, tex, 0);
 	GLenum status = glCheckFramebufferStatus(GL_READ_FRAMEBUFFER);
@@ -188,7 +168,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 	ok = true;
 out:
 	glFramebufferTexture2D(GL_READ_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, 0, 0);
-	restore_state(&st);
+	gl_host_state_restore(&st);
 	return ok;
 }
 
@@ -200,11 +180,9 @@ static void slot_release(struct readback_slot *sl)
 		glDeleteSync(sl->fence);
 	if (sl->pbo) {
 		if (sl->map) {
-			GLint old = 0;
-			glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
-			glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+			GLuint old = gl_pack_buffer_bind(sl->pbo);
 			glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
-			glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+			gl_pack_buffer_bind(old);
 		}
 		glDeleteBuffers(1, &sl->pbo);
 	}
@@ -217,10 +195,8 @@ static bool slot_prepare(struct gl_extractor *g, struct readback_slot *sl, size_
 	if (sl->pbo && sl->size == size)
 		return true;
 	slot_release(sl);
-	GLint old = 0;
-	glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
 	glGenBuffers(1, &sl->pbo);
-	glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+	GLuint old = gl_pack_buffer_bind(sl->pbo);
 	if (g->persistent) {
 		GLbitfield flags = GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
 		glBufferStorage(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)size, NULL, flags | GL_CLIENT_STORAGE_BIT);
@@ -229,7 +205,7 @@ static bool slot_prepare(struct gl_extractor *g, struct readback_slot *sl, size_
 		glBufferData(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)size, NULL, GL_STREAM_READ);
 		sl->copy = malloc(size);
 	}
-	glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+	gl_pack_buffer_bind(old);
 	GLenum err = glGetError();
 	if (!sl->pbo || err != GL_NO_ERROR || (g->persistent ? !sl->map : !sl->copy)) {
 		r3d_set_error(error, "extract (gl): cannot make a %zu-byte readback buffer (GL error 0x%x)",
@@ -326,16 +302,14 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 		return -1;
 	}
 	if (!g->persistent) {
-		GLint old = 0;
-		glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &old);
-		glBindBuffer(GL_PIXEL_PACK_BUFFER, sl->pbo);
+		GLuint old = gl_pack_buffer_bind(sl->pbo);
 		gl_blocking_count();
 		void *p = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)sl->size, GL_MAP_READ_BIT);
 		if (p) {
 			memcpy(sl->copy, p, sl->size);
 			glUnmapBuffer(GL_PIXEL_PACK_BUFFER);
 		}
-		glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)old);
+		gl_pack_buffer_bind(old);
 		if (!p) {
 			r3d_set_error(error, "extract (gl): cannot map the readback buffer (GL error 0x%x)",
 				      glGetError());

@@ -29,17 +29,6 @@ int r3d_pixel_format_bpp(enum r3d_pixel_format fmt)
 	}
 }
 
-bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out)
-{
-	for (int i = 0; name && i < R3D_FORMAT_COUNT; i++) {
-		if (strcasecmp(name, format_names[i]) == 0) {
-			*out = (enum r3d_pixel_format)i;
-			return true;
-		}
-	}
-	return false;
-}
-
 static int align4(int v)
 {
 	return (v + 3) & ~3;
@@ -49,7 +38,7 @@ bool r3d_raw_frame_layout(enum r3d_pixel_format fmt, int width, int height,
 			  int strides[R3D_FRAME_MAX_PLANES], size_t offsets[R3D_FRAME_MAX_PLANES],
 			  int *n_planes, size_t *size)
 {
-	if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+	if (width <= 0 || height <= 0 || width > R3D_FRAME_MAX_SIDE || height > R3D_FRAME_MAX_SIDE)
 		return false;
 	for (int i = 0; i < R3D_FRAME_MAX_PLANES; i++) {
 		strides[i] = 0;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gl-convert.h"
+#include "gl-util.h"
 #include "remote3d/log.h"
 
 /* A full-screen triangle from gl_VertexID: no vertex buffer needed. */
@@ -63,79 +64,19 @@ void gl_convert_out_size(enum r3d_pixel_format fmt, int src_w, int src_h, int *o
 	*out_h = is_yuv(fmt) ? (src_h + 1) & ~1 : src_h;
 }
 
-static GLuint compile(GLenum type, const char *body, char **error)
-{
-	const char *header = epoxy_is_desktop_gl()
-				     ? "#version 330 core\n"
-				     : "#version 300 es\nprecision highp float;\nprecision highp int;\n"
-				       "precision highp sampler2D;\n";
-	const char *parts[3] = { header, type == GL_FRAGMENT_SHADER ? fs_common : "", body };
-	GLuint sh = glCreateShader(type);
-	GLint ok = 0;
-
-	if (!sh) {
-		r3d_set_error(error, "extract (gl): glCreateShader failed");
-		return 0;
-	}
-	glShaderSource(sh, 3, parts, NULL);
-	glCompileShader(sh);
-	glGetShaderiv(sh, GL_COMPILE_STATUS, &ok);
-	if (!ok) {
-		char log[512] = "";
-		glGetShaderInfoLog(sh, sizeof(log), NULL, log);
-		r3d_set_error(error, "extract (gl): conversion shader does not compile: %s", log);
-		glDeleteShader(sh);
-		return 0;
-	}
-	return sh;
-}
-
-static GLuint link_program(const char *fs_body, char **error)
-{
-	GLuint vs = compile(GL_VERTEX_SHADER, vs_body, error);
-	GLuint fs = vs ? compile(GL_FRAGMENT_SHADER, fs_body, error) : 0;
-	GLuint prog = 0;
-	GLint ok = 0;
-
-	if (!vs || !fs)
-		goto out;
-	prog = glCreateProgram();
-	if (!prog) {
-		r3d_set_error(error, "extract (gl): glCreateProgram failed");
-		goto out;
-	}
-	glAttachShader(prog, vs);
-	glAttachShader(prog, fs);
-	glLinkProgram(prog);
-	glGetProgramiv(prog, GL_LINK_STATUS, &ok);
-	if (!ok) {
-		char log[512] = "";
-		glGetProgramInfoLog(prog, sizeof(log), NULL, log);
-		r3d_set_error(error, "extract (gl): conversion program does not link: %s", log);
-		glDeleteProgram(prog);
-		prog = 0;
-	}
-out:
-	if (vs)
-		glDeleteShader(vs);
-	if (fs)
-		glDeleteShader(fs);
-	return prog;
-}
-
 bool gl_convert_init(struct gl_convert *c, enum r3d_pixel_format fmt, char **error)
 {
 	memset(c, 0, sizeof(*c));
 	c->format = fmt;
 	if (is_yuv(fmt)) {
-		c->prog_luma = link_program(fs_luma, error);
-		c->prog_chroma = c->prog_luma ? link_program(fmt == R3D_FORMAT_NV12 ? fs_nv12_chroma
-										 : fs_i420_chroma, error)
+		c->prog_luma = gl_program_build(vs_body, fs_common, fs_luma, error);
+		c->prog_chroma = c->prog_luma ? gl_program_build(vs_body, fs_common,
+								   fmt == R3D_FORMAT_NV12 ? fs_nv12_chroma : fs_i420_chroma, error)
 					      : 0;
 		if (!c->prog_chroma)
 			goto fail;
 	} else {
-		c->prog_rgb = link_program(fs_rgb, error);
+		c->prog_rgb = gl_program_build(vs_body, fs_common, fs_rgb, error);
 		if (!c->prog_rgb)
 			goto fail;
 	}
@@ -182,79 +123,6 @@ void gl_convert_finish(struct gl_convert *c)
 		if (c->tex[i])
 			glDeleteTextures(1, &c->tex[i]);
 	memset(c, 0, sizeof(*c));
-}
-
-/* ---- the host's state around our passes ---- */
-
-struct host_state {
-	GLint program, vao, read_fbo, draw_fbo, active_texture, texture, sampler;
-	GLint viewport[4];
-	GLboolean blend, scissor, depth, stencil, cull, dither, srgb, rasterizer_discard;
-	GLboolean color_mask[4];
-	GLint pack_alignment, pack_row_length, pack_skip_rows, pack_skip_pixels, pack_buffer;
-};
-
-static void save_host(struct host_state *st)
-{
-	glGetIntegerv(GL_CURRENT_PROGRAM, &st->program);
-	glGetIntegerv(GL_VERTEX_ARRAY_BINDING, &st->vao);
-	glGetIntegerv(GL_READ_FRAMEBUFFER_BINDING, &st->read_fbo);
-	glGetIntegerv(GL_DRAW_FRAMEBUFFER_BINDING, &st->draw_fbo);
-	glGetIntegerv(GL_ACTIVE_TEXTURE, &st->active_texture);
-	glActiveTexture(GL_TEXTURE0);
-	glGetIntegerv(GL_TEXTURE_BINDING_2D, &st->texture);
-	glGetIntegerv(GL_SAMPLER_BINDING, &st->sampler);
-	glGetIntegerv(GL_VIEWPORT, st->viewport);
-	st->blend = glIsEnabled(GL_BLEND);
-	st->scissor = glIsEnabled(GL_SCISSOR_TEST);
-	st->depth = glIsEnabled(GL_DEPTH_TEST);
-	st->stencil = glIsEnabled(GL_STENCIL_TEST);
-	st->cull = glIsEnabled(GL_CULL_FACE);
-	st->dither = glIsEnabled(GL_DITHER);
-	st->rasterizer_discard = glIsEnabled(GL_RASTERIZER_DISCARD);
-	st->srgb = epoxy_is_desktop_gl() ? glIsEnabled(GL_FRAMEBUFFER_SRGB) : GL_FALSE;
-	glGetBooleanv(GL_COLOR_WRITEMASK, st->color_mask);
-	glGetIntegerv(GL_PACK_ALIGNMENT, &st->pack_alignment);
-	glGetIntegerv(GL_PACK_ROW_LENGTH, &st->pack_row_length);
-	glGetIntegerv(GL_PACK_SKIP_ROWS, &st->pack_skip_rows);
-	glGetIntegerv(GL_PACK_SKIP_PIXELS, &st->pack_skip_pixels);
-	glGetIntegerv(GL_PIXEL_PACK_BUFFER_BINDING, &st->pack_buffer);
-}
-
-static void set_cap(GLenum cap, GLboolean on)
-{
-	if (on)
-		glEnable(cap);
-	else
-		glDisable(cap);
-}
-
-static void restore_host(const struct host_state *st)
-{
-	glUseProgram((GLuint)st->program);
-	glBindVertexArray((GLuint)st->vao);
-	glBindFramebuffer(GL_READ_FRAMEBUFFER, (GLuint)st->read_fbo);
-	glBindFramebuffer(GL_DRAW_FRAMEBUFFER, (GLuint)st->draw_fbo);
-	glActiveTexture(GL_TEXTURE0);
-	glBindTexture(GL_TEXTURE_2D, (GLuint)st->texture);
-	glBindSampler(0, (GLuint)st->sampler);
-	glActiveTexture((GLenum)st->active_texture);
-	glViewport(st->viewport[0], st->viewport[1], st->viewport[2], st->viewport[3]);
-	set_cap(GL_BLEND, st->blend);
-	set_cap(GL_SCISSOR_TEST, st->scissor);
-	set_cap(GL_DEPTH_TEST, st->depth);
-	set_cap(GL_STENCIL_TEST, st->stencil);
-	set_cap(GL_CULL_FACE, st->cull);
-	set_cap(GL_DITHER, st->dither);
-	set_cap(GL_RASTERIZER_DISCARD, st->rasterizer_discard);
-	if (epoxy_is_desktop_gl())
-		set_cap(GL_FRAMEBUFFER_SRGB, st->srgb);
-	glColorMask(st->color_mask[0], st->color_mask[1], st->color_mask[2], st->color_mask[3]);
-	glPixelStorei(GL_PACK_ALIGNMENT, st->pack_alignment);
-	glPixelStorei(GL_PACK_ROW_LENGTH, st->pack_row_length);
-	glPixelStorei(GL_PACK_SKIP_ROWS, st->pack_skip_rows);
-	glPixelStorei(GL_PACK_SKIP_PIXELS, st->pack_skip_pixels);
-	glBindBuffer(GL_PIXEL_PACK_BUFFER, (GLuint)st->pack_buffer);
 }
 
 /* ---- targets ---- */
@@ -329,12 +197,12 @@ static void draw_pass(struct gl_convert *c, int idx, GLuint prog, GLuint fbo, in
 
 bool gl_convert_draw(struct gl_convert *c, GLuint texture, int src_w, int src_h, bool y0_top, char **error)
 {
-	struct host_state st;
+	struct gl_host_state st;
 	int w, h;
 	bool ok = false;
 
 	gl_convert_out_size(c->format, src_w, src_h, &w, &h);
-	save_host(&st);
+	gl_host_state_save(&st);
 	if (!ensure_targets(c, w, h, error))
 		goto out;
 	glDisable(GL_BLEND);
@@ -359,7 +227,7 @@ bool gl_convert_draw(struct gl_convert *c, GLuint texture, int src_w, int src_h,
 	}
 	ok = true;
 out:
-	restore_host(&st);
+	gl_host_state_restore(&st);
 	return ok;
 }
 
@@ -462,14 +330,14 @@ bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
 	int strides[R3D_FRAME_MAX_PLANES];
 	size_t offsets[R3D_FRAME_MAX_PLANES], size;
 	int n_planes;
-	struct host_state st;
+	struct gl_host_state st;
 	enum r3d_pixel_format f = c->format;
 
 	if (!c->width || !r3d_raw_frame_layout(f, c->width, c->height, strides, offsets, &n_planes, &size)) {
 		r3d_set_error(error, "extract (gl): nothing converted to read");
 		return false;
 	}
-	save_host(&st);
+	gl_host_state_save(&st);
 	glBindBuffer(GL_PIXEL_PACK_BUFFER, pbo);
 	glPixelStorei(GL_PACK_ALIGNMENT, 1);
 	glPixelStorei(GL_PACK_SKIP_ROWS, 0);
@@ -485,7 +353,7 @@ bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
 		read_plane(f, i, c->width, c->height, strides[i], at);
 	}
 	GLenum err = glGetError();
-	restore_host(&st);
+	gl_host_state_restore(&st);
 	if (err != GL_NO_ERROR) {
 		r3d_set_error(error, "extract (gl): reading the converted planes failed (GL error 0x%x)", err);
 		return false;

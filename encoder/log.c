@@ -12,7 +12,7 @@ static int log_level = -1; /* -1: not decided yet (reads R3D_DEBUG) */
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
-const char *r3d_log_level_name(enum r3d_log_level level)
+static const char *level_name(enum r3d_log_level level)
 {
 	return (unsigned)level < 4 ? level_names[level] : "?";
 }
@@ -25,14 +25,7 @@ void r3d_log_set_handler(r3d_log_handler fn, void *opaque)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void r3d_log_set_level(enum r3d_log_level level)
-{
-	pthread_mutex_lock(&log_lock);
-	log_level = (int)level;
-	pthread_mutex_unlock(&log_lock);
-}
-
-enum r3d_log_level r3d_log_get_level(void)
+static enum r3d_log_level current_level(void)
 {
 	int level;
 
@@ -46,13 +39,14 @@ enum r3d_log_level r3d_log_get_level(void)
 	return (enum r3d_log_level)level;
 }
 
-void r3d_log_writev(enum r3d_log_level level, const char *file, int line, const char *fmt, va_list ap)
+__attribute__((format(printf, 4, 0))) static void write_v(enum r3d_log_level level, const char *file, int line,
+							   const char *fmt, va_list ap)
 {
 	char msg[1024];
 	r3d_log_handler fn;
 	void *opaque;
 
-	if (level > r3d_log_get_level())
+	if (level > current_level())
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&log_lock);
@@ -64,9 +58,9 @@ void r3d_log_writev(enum r3d_log_level level, const char *file, int line, const 
 		return;
 	}
 	if (level == R3D_LOG_DEBUG)
-		fprintf(stderr, "remote3d: %s: %s (%s:%d)\n", r3d_log_level_name(level), msg, file, line);
+		fprintf(stderr, "remote3d: %s: %s (%s:%d)\n", level_name(level), msg, file, line);
 	else
-		fprintf(stderr, "remote3d: %s: %s\n", r3d_log_level_name(level), msg);
+		fprintf(stderr, "remote3d: %s: %s\n", level_name(level), msg);
 }
 
 void r3d_log_write(enum r3d_log_level level, const char *file, int line, const char *fmt, ...)
@@ -74,7 +68,7 @@ void r3d_log_write(enum r3d_log_level level, const char *file, int line, const c
 	va_list ap;
 
 	va_start(ap, fmt);
-	r3d_log_writev(level, file, line, fmt, ap);
+	write_v(level, file, line, fmt, ap);
 	va_end(ap);
 }
 

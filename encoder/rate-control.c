@@ -75,6 +75,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "remote3d/frame.h"
 #include "remote3d/rate-control.h"
 
 #define QDELAY_TARGET_US 30000.0  /* queueing allowed before a cut */
@@ -112,8 +113,7 @@ static void defaults(struct r3d_rate_config *c)
 		c->min_kbps = 100;
 	if (!c->max_kbps)
 		c->max_kbps = 4 * (c->start_kbps ? c->start_kbps : 2000);
-	if (!c->max_fps)
-		c->max_fps = 60;
+	c->max_fps = r3d_fps_or_default(c->max_fps);
 	if (!c->min_fps)
 		c->min_fps = 10;
 	if (!(c->min_bpp > 0))

@@ -15,11 +15,6 @@ const char *r3d_stage_name(enum r3d_stage stage)
 	return (unsigned)stage < R3D_STAGE_COUNT ? stage_names[stage] : "?";
 }
 
-void r3d_stats_window_reset(struct r3d_stats_window *w)
-{
-	memset(w, 0, sizeof(*w));
-}
-
 void r3d_stats_window_add(struct r3d_stats_window *w, uint64_t us)
 {
 	w->samples[w->next] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;

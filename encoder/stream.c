@@ -1,41 +1,14 @@
 /*
- * The stream: one frame source (pure logic) under a mutex, extraction on
- * the owner thread in dispatch(), one encoder thread fed through a single
+ * The stream: one frame source (pure logic) under a mutex, readback on the
+ * owner thread in dispatch(), one encoder thread fed through a single
  * slot. Pipelined (the default; cfg.serial restores the serial
- * schedule): the next frame is extracted while the encoder encodes the
- * current one (frame-source.h says when; at most one extracting, one
+ * schedule): the next frame is read back while the encoder encodes the
+ * current one (frame-source.h says when; at most one reading back, one
  * waiting in the slot, one encoding, and a handed frame follows at most one
- * unwritten in the sink). The encoder reads its frame from a buffer the
- * next extraction does not write: synchronous readbacks alternate between
- * two buffers, asynchronous ones borrow the GL extractor's ring (3 deep),
- * thread mode reads into the encoder thread's own buffer.
- *
- * GL and dmabuf sources: four readback modes (cfg.readback):
- *  - thread (default on a GPU): dispatch() converts the texture to the
- *    encoder's YUV format on the GPU, fences and flushes, and hands the
- *    fenced planes to the encoder thread, which waits for the fence and
- *    reads them in an EGL context shared with the host's (gl-reader.c),
- *    then encodes. The owner thread (QEMU's main loop, virgl's render
- *    thread) makes no call that waits for the GPU. The context is made from
- *    the one current at the first GL dispatch (no adapter change); without
- *    a current EGL context (a GLX host) the stream falls back to poll,
- *    saying why. Mesa 22.3's llvmpipe crashes now and then when the
- *    reader's context flushes while the host's renders (seen here);
- *    R3D_READBACK_THREAD forces it there (measurements).
- *  - sync (default on llvmpipe): the synchronous BGRx readback in
- *    dispatch(), converted by the encoder's videoconvert. On llvmpipe the
- *    read is a CPU copy (~1 ms at 720p on the owner thread) and, measured
- *    end to end with make bench (2 cores), it beat poll: 1080p 28-30 fps
- *    against 19-22, stamp-to-display p50 88-98 ms against 109-112, the
- *    source's render rate unharmed; at 720p the two were within noise.
- *  - poll: dispatch() converts, fences and returns; dispatches that the
- *    stream's timer asks for poll the fence with a zero timeout, issue the
- *    read into a PBO, and hand the frame over when it is mapped (on
- *    llvmpipe that read runs on the owner thread after all rendering the
- *    host queued meanwhile: the frame waits for it).
- *  - sync-yuv: the GPU conversion of poll/thread, read back synchronously
- *    in dispatch() (on llvmpipe the owner waits for the rasterized
- *    conversion: it cost the source's render rate at 1080p).
+ * unwritten in the sink). How a frame is read back is the readback
+ * strategy's (readback.h): chosen for GL sources at the first GL dispatch,
+ * replaced by its fallback when it stops working; each keeps the frame the
+ * encoder reads apart from the one it reads next.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -43,17 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "readback.h"
 #include "remote3d/extractor.h"
 #include "remote3d/frame-source.h"
-#include "remote3d/gl-reader.h"
 #include "remote3d/log.h"
 #include "remote3d/priority.h"
 #include "remote3d/rate-control.h"
 #include "remote3d/stream.h"
+#include "stream-summary.h"
+#include "stream-timer.h"
 
-#define STREAM_FORMAT R3D_FORMAT_BGRX /* GL readback format: native on Mesa */
-#define READ_TIMEOUT_US 2000000       /* a conversion not done by then is an error */
-#define RATE_TICK_US 50000            /* rate control looks at the link this often without input */
+#define RATE_TICK_US 50000 /* rate control looks at the link this often without input */
+/* the size the encoder is made for when the config gives none: the first
+ * source resizes it */
+#define DEFAULT_WIDTH 640
+#define DEFAULT_HEIGHT 480
 
 struct r3d_stream {
 	struct r3d_stream_config cfg;
@@ -63,9 +40,9 @@ struct r3d_stream {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;       /* the encoder thread: slot filled, quit */
-	pthread_cond_t timer_cond; /* the timer thread (CLOCK_MONOTONIC): deadline moved, quit */
-	pthread_t thread, timer;
-	bool thread_started, timer_started;
+	pthread_t thread;
+	bool thread_started;
+	struct stream_timer timer; /* pacing, looks at a pending readback, rate control, the summary */
 
 	/* under lock */
 	struct r3d_frame_source fs;
@@ -85,32 +62,26 @@ struct r3d_stream {
 	struct r3d_stats_window win[R3D_STAGE_COUNT];
 	struct r3d_stats extra; /* the counters not in the frame source */
 	int encoder_nice;         /* cfg.encoder_nice resolved: the encoding threads' nice increment */
-	uint64_t stats_every_us;  /* cfg.stats_interval_ms: log a summary this often; 0 = never */
-	uint64_t stats_since_us;     /* when the last summary (or the stream) began */
-	struct r3d_stats stats_last; /* the counters at the last summary */
+	struct stream_summary summary; /* cfg.stats_interval_ms */
 
 	/* owner thread */
 	struct r3d_source source;
-	struct r3d_extractor *ext_gl, *ext_cpu;
-	struct r3d_raw_frame frame[2];    /* synchronous extraction's own buffers, alternating */
-	int next_frame;                   /* the one the next synchronous extraction writes */
-	struct r3d_raw_frame async_frame; /* borrowed from the GL extractor's ring */
-	enum r3d_pixel_format gl_format;  /* what GL/dmabuf sources are converted to */
-	enum r3d_readback mode;           /* cfg.readback, never AUTO; thread falls back to poll */
-	bool mode_auto;                   /* R3D_READBACK_AUTO: thread unless the driver is unsafe */
-	bool inflight;                    /* an async readback was begun (under lock) */
+	struct readback *gl_rb;            /* GL and dmabuf sources: chosen at the first GL dispatch */
+	struct readback *cpu_rb;           /* CPU sources */
+	struct readback_params rb_params;
+	enum r3d_readback mode;            /* under lock: gl_rb's, or before it the one asked for (never AUTO) */
+	bool inflight;                     /* a readback is pending (under lock) */
+	struct readback *inflight_rb;
 	struct r3d_frame_ticket inflight_ticket;
-	uint64_t inflight_owner_us;       /* owner-thread time spent on it so far */
-	uint64_t readback_estimate_us;    /* the last readback's begin->mapped time */
+	uint64_t inflight_owner_us;        /* owner-thread time spent on it so far */
 
-	/* thread mode: the slot holds fenced planes the encoder thread reads */
+	/* READBACK_ON_ENCODER: the slot holds fenced planes the encoder thread reads */
 	bool slot_gpu;
 	struct r3d_gl_planes slot_planes;
-	struct r3d_gl_reader *reader;      /* made on the owner thread, bound on the encoder's */
-	bool reader_failed;                /* under lock: bind failed, poll from now on */
+	struct readback *slot_rb;          /* the strategy that reads them */
+	bool rb_broken;                    /* under lock: gl_rb cannot read; its fallback from now on */
 	struct r3d_gl_planes stale_planes; /* under lock: a fence for the owner to delete */
-	bool reader_bound;                 /* encoder thread */
-	struct r3d_raw_frame thread_frame; /* encoder thread: the planes read there */
+	struct readback *enc_rb;           /* encoder thread: the strategy it read with */
 
 	/* encoder thread (created in create() so errors surface there) */
 	struct r3d_encoder *enc;
@@ -133,7 +104,7 @@ static void wake_in(struct r3d_stream *s, uint64_t us)
 	uint64_t at = r3d_time_us() + us;
 	if (!s->pace_deadline_us || at < s->pace_deadline_us) {
 		s->pace_deadline_us = at;
-		pthread_cond_signal(&s->timer_cond);
+		stream_timer_poke(&s->timer);
 	}
 }
 
@@ -162,7 +133,7 @@ static void rate_decide(struct r3d_stream *s)
 		s->bitrate_kbps = st.encoder_kbps;
 		s->bitrate_changed = true;
 	}
-	unsigned nominal = s->cfg.max_fps ? s->cfg.max_fps : 60;
+	unsigned nominal = r3d_fps_or_default(s->cfg.max_fps);
 	unsigned cap = st.fps_cap && st.fps_cap < nominal ? st.fps_cap : s->cfg.max_fps;
 	if (cap != s->fs.cfg.max_fps)
 		r3d_frame_source_set_max_fps(&s->fs, cap);
@@ -178,7 +149,7 @@ static bool offer_room(struct r3d_stream *s)
 	if (hold) {
 		s->sink_held = true;
 		s->hold_until_us = r3d_time_us() + hold;
-		pthread_cond_signal(&s->timer_cond);
+		stream_timer_poke(&s->timer);
 		return false;
 	}
 	s->sink_held = false;
@@ -194,7 +165,7 @@ static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum
 		.name = s->encoder_name,
 		.width = w,
 		.height = h,
-		.fps = s->cfg.max_fps ? s->cfg.max_fps : 60,
+		.fps = r3d_fps_or_default(s->cfg.max_fps),
 		.bitrate_kbps = kbps,
 		.format = fmt,
 		.clock = s->clock,
@@ -296,24 +267,24 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 		call_wakeup(s);
 }
 
-/* Thread mode: wait for the owner's conversion and read it here. Without
- * the lock; takes it to record the outcome. False: nothing to encode. */
-static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct r3d_gl_planes *p)
+/* READBACK_ON_ENCODER: the strategy waits for the owner's conversion and
+ * reads it here. Without the lock; takes it to record the outcome. False:
+ * nothing to encode. */
+static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct readback *rb,
+			struct r3d_gl_planes *p, const struct r3d_raw_frame **f)
 {
 	char *error = NULL;
-	bool ok = false;
+	bool broken = false;
+	bool ok = rb->impl->read(rb, p, f, &broken, &error);
 
-	if (!s->reader_bound)
-		s->reader_bound = r3d_gl_reader_bind(s->reader, &error);
-	if (s->reader_bound)
-		ok = r3d_gl_reader_read(s->reader, p, READ_TIMEOUT_US, &s->thread_frame, &error);
-
+	if (!broken)
+		s->enc_rb = rb;
 	pthread_mutex_lock(&s->lock);
 	if (!ok) {
 		r3d_log(R3D_LOG_ERROR, "stream: %s%s", error ? error : "readback failed",
-			s->reader_bound ? "" : " (reading on the owner thread from now on)");
-		if (!s->reader_bound) {
-			s->reader_failed = true;
+			broken ? " (reading on the owner thread from now on)" : "");
+		if (broken) {
+			s->rb_broken = true;
 			s->stale_planes = *p; /* its fence: deleted by the owner */
 		}
 		r3d_frame_source_extract_failed(&s->fs, t);
@@ -324,7 +295,7 @@ static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct
 	}
 	r3d_frame_source_extracted(&s->fs, t);
 	r3d_stats_window_add(&s->win[R3D_STAGE_EXTRACT], t->timing.extracted_us - t->timing.extract_start_us);
-	s->extra.readback_bytes += s->thread_frame.size;
+	s->extra.readback_bytes += (*f)->size;
 	/* read: the owner may convert the next frame into the same targets */
 	r3d_frame_source_encode_started(&s->fs);
 	bool go = extraction_due(s);
@@ -347,6 +318,7 @@ static void *encoder_thread(void *opaque)
 			struct r3d_raw_frame frame = s->slot_frame;
 			bool gpu = s->slot_gpu;
 			struct r3d_gl_planes planes = s->slot_planes;
+			struct readback *rb = s->slot_rb;
 			s->slot_gpu = false;
 			unsigned kbps = s->bitrate_kbps;
 			bool changed = s->bitrate_changed;
@@ -354,11 +326,10 @@ static void *encoder_thread(void *opaque)
 			/* Free the slot as the ticket is taken, not after encoding:
 			 * once the access unit is handed over, the sink may be ready
 			 * again and the owner thread may fill the slot with the next
-			 * frame before encode_slot() returns. Clearing it afterwards
-			 * lost that frame and left the source "busy" for good (the
-			 * stall seen at 60 fps). The pixels in s->frame stay guarded
-			 * by the frame source until encoded: the next extraction
-			 * writes another buffer. */
+			 * frame before encode_slot() returns; clearing it afterwards
+			 * would lose that frame and leave the source busy for good.
+			 * The pixels stay guarded by the frame source until encoded:
+			 * the next readback writes another buffer (readback.h). */
 			s->slot_full = false;
 			bool go = false;
 			if (!gpu) {
@@ -368,144 +339,179 @@ static void *encoder_thread(void *opaque)
 			pthread_mutex_unlock(&s->lock);
 			if (go)
 				call_wakeup(s); /* the next frame's readback overlaps this encode */
+			const struct r3d_raw_frame *read = NULL;
 			if (!gpu)
 				encode_slot(s, &t, &frame, kbps, changed);
-			else if (read_planes(s, &t, &planes))
-				encode_slot(s, &t, &s->thread_frame, kbps, changed);
+			else if (read_planes(s, &t, rb, &planes, &read))
+				encode_slot(s, &t, read, kbps, changed);
 			pthread_mutex_lock(&s->lock);
 			continue;
 		}
 		pthread_cond_wait(&s->cond, &s->lock);
 	}
 	pthread_mutex_unlock(&s->lock);
-	if (s->reader_bound)
-		r3d_gl_reader_unbind(s->reader);
-	r3d_raw_frame_finish(&s->thread_frame);
+	if (s->enc_rb && s->enc_rb->impl->encoder_exit)
+		s->enc_rb->impl->encoder_exit(s->enc_rb);
 	return NULL;
 }
 
-/* Under lock, then unlocked for the log call: one line on what the
- * stream did since the last one (cfg.stats_interval_ms). */
+/* Under lock, then unlocked for the log call: the summary (cfg.stats_interval_ms). */
 static void log_summary(struct r3d_stream *s, uint64_t now)
 {
-	struct r3d_stats st, prev = s->stats_last;
-	double secs = (double)(now - s->stats_since_us) / 1e6;
+	struct r3d_stats st, prev;
+	double secs;
 
 	collect_stats(s, &st);
-	s->stats_last = st;
-	s->stats_since_us = now;
+	stream_summary_advance(&s->summary, &st, now, &prev, &secs);
 	pthread_mutex_unlock(&s->lock);
-	if (secs <= 0)
-		secs = 1e-6;
-	const struct r3d_stage_stats *d = &st.stage[R3D_STAGE_DISPATCH], *x = &st.stage[R3D_STAGE_EXTRACT],
-				     *e = &st.stage[R3D_STAGE_ENCODE], *t = &st.stage[R3D_STAGE_TOTAL];
-	r3d_log(R3D_LOG_INFO,
-		"stream stats, last %.1f s: marked %.1f/s, read back %.1f/s, encoded %.1f/s, dropped %.1f/s, "
-		"%.2f Mbit/s; last %u frames (ms p50/p95/max): owner thread per readback %.2f/%.2f/%.2f, "
-		"extract %.2f/%.2f, encode %.2f/%.2f, mark->handed %.2f/%.2f",
-		secs, (double)(st.marked - prev.marked) / secs, (double)(st.readbacks - prev.readbacks) / secs,
-		(double)(st.encoded - prev.encoded) / secs, (double)(st.dropped - prev.dropped) / secs,
-		(double)(st.bytes - prev.bytes) * 8 / secs / 1e6, (unsigned)d->window, d->median_us / 1e3,
-		d->p95_us / 1e3, d->max_us / 1e3, x->median_us / 1e3, x->p95_us / 1e3, e->median_us / 1e3,
-		e->p95_us / 1e3, t->median_us / 1e3, t->p95_us / 1e3);
-	if (st.rate_control) {
-		const struct r3d_rate_state *r = &st.rate;
-		r3d_log(R3D_LOG_INFO,
-			"rate control: %s, target %u kbit/s (encoder %u), fps cap %u, sent %.0f kbit/s at %.1f fps, "
-			"delivery %.0f kbit/s, rtt %.1f ms (min %.1f), queueing %.1f ms, unsent %u B, "
-			"in flight %u B (cap %u), held %llu times, TCP window dips %llu",
-			r3d_rate_phase_name(r->phase), r->target_kbps, r->encoder_kbps, r->fps_cap, r->sent_kbps,
-			r->sent_fps, r->delivery_kbps, r->srtt_us / 1e3, r->min_rtt_us / 1e3, r->queue_delay_us / 1e3,
-			r->socket_unsent_bytes, r->inflight_bytes, r->inflight_cap_bytes, (unsigned long long)r->holds,
-			(unsigned long long)r->tcp_dips);
-	}
+	stream_summary_log(&st, &prev, secs);
 	pthread_mutex_lock(&s->lock);
 }
 
-/* The timer: wakeup() at pace_deadline_us (max_fps pacing, a pipelined
- * start, the next look at a readback in flight), and the periodic
- * summary. Its own thread, so that it fires while the encoder thread
- * encodes. */
-static void *timer_thread(void *opaque)
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a || (b && b < a) ? b : a;
+}
+
+/* The timer (stream-timer.h), under lock: wakeup() at pace_deadline_us
+ * (max_fps pacing, a pipelined start, the next look at a pending
+ * readback), the sink offered again when a hold ends, rate control's
+ * look at the link without input, and the summary. */
+static uint64_t timer_fire(void *opaque, uint64_t now)
 {
 	struct r3d_stream *s = opaque;
+	uint64_t stats_at = stream_summary_due_us(&s->summary);
 
-	pthread_mutex_lock(&s->lock);
-	s->stats_since_us = r3d_time_us();
-	if (s->rate_on)
-		s->rate_tick_us = s->stats_since_us + RATE_TICK_US;
-	while (!s->quit) {
-		uint64_t now = r3d_time_us(), stats_at = s->stats_since_us + s->stats_every_us;
-		if (s->stats_every_us && now >= stats_at) {
-			log_summary(s, now);
-			continue;
-		}
-		if (s->rate_tick_us && now >= s->rate_tick_us) {
-			s->rate_tick_us = now + RATE_TICK_US;
-			rate_decide(s);
-			continue;
-		}
-		if (s->hold_until_us && now >= s->hold_until_us) {
-			s->hold_until_us = 0;
-			if (s->sink_held && offer_room(s)) {
-				pthread_mutex_unlock(&s->lock);
-				call_wakeup(s);
-				pthread_mutex_lock(&s->lock);
-			}
-			continue;
-		}
-		if (s->pace_deadline_us && now >= s->pace_deadline_us) {
-			s->pace_deadline_us = 0;
+	if (stats_at && now >= stats_at) {
+		log_summary(s, now);
+		return now;
+	}
+	if (s->rate_tick_us && now >= s->rate_tick_us) {
+		s->rate_tick_us = now + RATE_TICK_US;
+		rate_decide(s);
+		return now;
+	}
+	if (s->hold_until_us && now >= s->hold_until_us) {
+		s->hold_until_us = 0;
+		if (s->sink_held && offer_room(s)) {
 			pthread_mutex_unlock(&s->lock);
 			call_wakeup(s);
 			pthread_mutex_lock(&s->lock);
-			continue;
 		}
-		uint64_t at = s->pace_deadline_us;
-		if (s->stats_every_us && (!at || stats_at < at))
-			at = stats_at;
-		if (s->rate_tick_us && (!at || s->rate_tick_us < at))
-			at = s->rate_tick_us;
-		if (s->hold_until_us && (!at || s->hold_until_us < at))
-			at = s->hold_until_us;
-		if (!at) {
-			pthread_cond_wait(&s->timer_cond, &s->lock);
-			continue;
-		}
-		struct timespec ts = { .tv_sec = (time_t)(at / 1000000u), .tv_nsec = (long)(at % 1000000u) * 1000 };
-		pthread_cond_timedwait(&s->timer_cond, &s->lock, &ts);
+		return now;
 	}
-	pthread_mutex_unlock(&s->lock);
-	return NULL;
+	if (s->pace_deadline_us && now >= s->pace_deadline_us) {
+		s->pace_deadline_us = 0;
+		pthread_mutex_unlock(&s->lock);
+		call_wakeup(s);
+		pthread_mutex_lock(&s->lock);
+		return now;
+	}
+	return earliest(earliest(earliest(s->pace_deadline_us, stats_at), s->rate_tick_us), s->hold_until_us);
 }
 
 /* ---- life cycle ---- */
 
-struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char **error)
+static bool config_ok(const struct r3d_stream_config *cfg, char **error)
 {
-	struct r3d_stream *s;
-	pthread_condattr_t ca;
-
-	if (!cfg || cfg->width < 0 || cfg->height < 0 || cfg->width > 8192 || cfg->height > 8192) {
-		r3d_set_error(error, "stream: bad size %dx%d (1..8192)", cfg ? cfg->width : 0,
-			      cfg ? cfg->height : 0);
-		return NULL;
+	if (!cfg || cfg->width < 0 || cfg->height < 0 || cfg->width > R3D_ENCODE_MAX_SIDE ||
+	    cfg->height > R3D_ENCODE_MAX_SIDE) {
+		r3d_set_error(error, "stream: bad size %dx%d (1..%d)", cfg ? cfg->width : 0, cfg ? cfg->height : 0,
+			      R3D_ENCODE_MAX_SIDE);
+		return false;
 	}
 	if (!r3d_readback_name(cfg->readback)) {
 		r3d_set_error(error, "stream: bad readback mode %d", (int)cfg->readback);
-		return NULL;
+		return false;
 	}
 	if (cfg->gl_mapping != R3D_GL_MAP_AUTO && cfg->gl_mapping != R3D_GL_MAP_COPY) {
 		r3d_set_error(error, "stream: bad GL readback mapping %d", (int)cfg->gl_mapping);
-		return NULL;
+		return false;
 	}
 	if (cfg->encoder_nice > R3D_ENCODER_NICE_MAX ||
 	    (cfg->encoder_nice < 0 && cfg->encoder_nice != R3D_ENCODER_NICE_UNSET)) {
 		r3d_set_error(error, "stream: encoder nice %d is not 0..%d", cfg->encoder_nice,
 			      R3D_ENCODER_NICE_MAX);
-		return NULL;
+		return false;
 	}
-	s = calloc(1, sizeof(*s));
+	return true;
+}
+
+/* The start bitrate, and rate control when asked for (w x h: the size). */
+static bool rate_setup(struct r3d_stream *s, int w, int h, char **error)
+{
+	const struct r3d_stream_config *cfg = &s->cfg;
+
+	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
+					    : r3d_encoder_default_bitrate(w, h, r3d_fps_or_default(cfg->max_fps));
+	if (!cfg->rate_control)
+		return true;
+	unsigned min = cfg->min_bitrate_kbps;
+	struct r3d_rate_config rcfg = {
+		.start_kbps = s->bitrate_kbps,
+		.min_kbps = min,
+		/* a good link keeps the start bitrate: it is the quality asked for */
+		.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps
+						  : (min > s->bitrate_kbps ? min : s->bitrate_kbps),
+		.max_fps = r3d_fps_or_default(cfg->max_fps),
+		.width = w,
+		.height = h,
+	};
+	/* the size's default start goes inside the range; a given one must be in it */
+	if (!cfg->bitrate_kbps && rcfg.start_kbps < min)
+		rcfg.start_kbps = min;
+	if (!cfg->bitrate_kbps && rcfg.start_kbps > rcfg.max_kbps)
+		rcfg.start_kbps = rcfg.max_kbps;
+	const char *why = NULL;
+	if (!r3d_rate_config_check(&rcfg, &why)) {
+		r3d_set_error(error, "stream: rate control: %s", why ? why : "bad configuration");
+		return false;
+	}
+	r3d_rate_control_init(&s->rc, &rcfg, r3d_clock_now(s->clock));
+	s->rate_on = true;
+	s->bitrate_kbps = rcfg.start_kbps;
+	return true;
+}
+
+/* The encoder now, so that a bad name or a missing element is an error of
+ * create, not a log line at the first frame; made for what a GL source
+ * will give it in the mode asked for: the YUV format it takes without
+ * videoconvert, or the unconverted read. */
+static bool first_encoder(struct r3d_stream *s, int w, int h, char **error)
+{
+	enum r3d_pixel_format fmt = READBACK_RGB_FORMAT;
+	int ew = w, eh = h;
+
+	s->mode = s->cfg.readback == R3D_READBACK_AUTO ? R3D_READBACK_THREAD : s->cfg.readback;
+	s->rb_params.yuv_format = R3D_FORMAT_NV12;
+	s->rb_params.gl_mapping = s->cfg.gl_mapping;
+	if (readback_converts(s->mode)) {
+		fmt = R3D_FORMAT_NV12;
+		ew = (w + 1) & ~1; /* the GPU conversion pads odd sizes */
+		eh = (h + 1) & ~1;
+	}
+	s->enc = make_encoder(s, ew, eh, fmt, s->bitrate_kbps, error);
+	if (s->enc && fmt != READBACK_RGB_FORMAT && r3d_encoder_native_format(s->enc) != fmt) {
+		fmt = r3d_encoder_native_format(s->enc); /* I420 for openh264 */
+		r3d_encoder_destroy(s->enc);
+		s->enc = make_encoder(s, ew, eh, fmt, s->bitrate_kbps, error);
+	}
+	if (!s->enc)
+		return false;
+	if (readback_converts(s->mode))
+		s->rb_params.yuv_format = fmt;
+	s->enc_width = ew;
+	s->enc_height = eh;
+	s->enc_format = fmt;
+	snprintf(s->backend, sizeof(s->backend), "%s", r3d_encoder_name(s->enc));
+	return true;
+}
+
+struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char **error)
+{
+	if (!config_ok(cfg, error))
+		return NULL;
+	struct r3d_stream *s = calloc(1, sizeof(*s));
 	if (!s) {
 		r3d_set_error(error, "stream: out of memory");
 		return NULL;
@@ -515,39 +521,10 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	s->cfg.clock = s->clock;
 	s->encoder_name = strdup(cfg->encoder && *cfg->encoder ? cfg->encoder : "auto");
 	s->cfg.encoder = s->encoder_name;
-	int w = cfg->width ? cfg->width : 640, h = cfg->height ? cfg->height : 480;
-	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
-					    : r3d_encoder_default_bitrate(w, h, cfg->max_fps ? cfg->max_fps : 60);
-	if (cfg->rate_control) {
-		unsigned min = cfg->min_bitrate_kbps;
-		struct r3d_rate_config rcfg = {
-			.start_kbps = s->bitrate_kbps,
-			.min_kbps = min,
-			/* a good link keeps the start bitrate: it is the quality asked for */
-			.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps
-							  : (min > s->bitrate_kbps ? min : s->bitrate_kbps),
-			.max_fps = cfg->max_fps ? cfg->max_fps : 60,
-			.width = w,
-			.height = h,
-		};
-		/* the size's default start goes inside the range; a given one must be in it */
-		if (!cfg->bitrate_kbps && rcfg.start_kbps < min)
-			rcfg.start_kbps = min;
-		if (!cfg->bitrate_kbps && rcfg.start_kbps > rcfg.max_kbps)
-			rcfg.start_kbps = rcfg.max_kbps;
-		const char *why = NULL;
-		if (!r3d_rate_config_check(&rcfg, &why)) {
-			r3d_set_error(error, "stream: rate control: %s", why ? why : "bad configuration");
-			free(s->encoder_name);
-			free(s);
-			return NULL;
-		}
-		r3d_rate_control_init(&s->rc, &rcfg, r3d_clock_now(s->clock));
-		s->rate_on = true;
-		s->bitrate_kbps = rcfg.start_kbps;
-	}
+	int w = cfg->width ? cfg->width : DEFAULT_WIDTH, h = cfg->height ? cfg->height : DEFAULT_HEIGHT;
+	if (!rate_setup(s, w, h, error))
+		goto fail_alloc;
 	s->encoder_nice = cfg->encoder_nice == R3D_ENCODER_NICE_UNSET ? R3D_ENCODER_NICE_DEFAULT : cfg->encoder_nice;
-	s->stats_every_us = (uint64_t)cfg->stats_interval_ms * 1000;
 	struct r3d_frame_source_config fc = {
 		.width = w,
 		.height = h,
@@ -558,67 +535,41 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	r3d_frame_source_init(&s->fs, &fc);
 	if (!s->encoder_name || pthread_mutex_init(&s->lock, NULL)) {
 		r3d_set_error(error, "stream: out of memory");
-		free(s->encoder_name);
-		free(s);
-		return NULL;
+		goto fail_alloc;
 	}
 	if (pthread_cond_init(&s->cond, NULL)) {
 		r3d_set_error(error, "stream: cannot make a condition variable");
-		pthread_mutex_destroy(&s->lock);
-		free(s->encoder_name);
-		free(s);
-		return NULL;
+		goto fail_lock;
 	}
-	if (pthread_condattr_init(&ca) || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) ||
-	    pthread_cond_init(&s->timer_cond, &ca)) {
-		r3d_set_error(error, "stream: cannot make a condition variable");
-		pthread_cond_destroy(&s->cond);
-		pthread_mutex_destroy(&s->lock);
-		free(s->encoder_name);
-		free(s);
-		return NULL;
-	}
-	pthread_condattr_destroy(&ca);
+	if (!stream_timer_init(&s->timer, &s->lock, timer_fire, s, error))
+		goto fail_cond;
+	stream_summary_init(&s->summary, cfg->stats_interval_ms, r3d_time_us());
+	if (s->rate_on)
+		s->rate_tick_us = r3d_time_us() + RATE_TICK_US;
 
-	/* the encoder now, so that a bad name or a missing element is an
-	 * error of create, not a log line at the first frame; made for what a
-	 * GL source will give it: the YUV format it takes without videoconvert */
-	s->mode_auto = cfg->readback == R3D_READBACK_AUTO;
-	s->mode = s->mode_auto ? R3D_READBACK_THREAD : cfg->readback;
-	s->gl_format = STREAM_FORMAT;
-	int ew = w, eh = h;
-	if (s->mode != R3D_READBACK_SYNC) {
-		s->gl_format = R3D_FORMAT_NV12;
-		ew = (w + 1) & ~1; /* the GPU conversion pads odd sizes */
-		eh = (h + 1) & ~1;
-	}
-	s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
-	if (s->enc && s->mode != R3D_READBACK_SYNC && r3d_encoder_native_format(s->enc) != s->gl_format) {
-		s->gl_format = r3d_encoder_native_format(s->enc); /* I420 for openh264 */
-		r3d_encoder_destroy(s->enc);
-		s->enc = make_encoder(s, ew, eh, s->gl_format, s->bitrate_kbps, error);
-	}
-	if (!s->enc)
+	/* from here on r3d_stream_destroy() undoes what was done */
+	if (!first_encoder(s, w, h, error))
 		goto fail;
-	s->enc_width = ew;
-	s->enc_height = eh;
-	s->enc_format = s->gl_format;
-	snprintf(s->backend, sizeof(s->backend), "%s", r3d_encoder_name(s->enc));
 	int rc = pthread_create(&s->thread, NULL, encoder_thread, s);
 	if (rc) {
 		r3d_set_error(error, "stream: cannot start the encoder thread: %s", strerror(rc));
 		goto fail;
 	}
 	s->thread_started = true;
-	rc = pthread_create(&s->timer, NULL, timer_thread, s);
-	if (rc) {
-		r3d_set_error(error, "stream: cannot start the timer thread: %s", strerror(rc));
+	if (!stream_timer_start(&s->timer, error))
 		goto fail;
-	}
-	s->timer_started = true;
 	return s;
 fail:
 	r3d_stream_destroy(s);
+	return NULL;
+fail_cond:
+	stream_timer_finish(&s->timer);
+	pthread_cond_destroy(&s->cond);
+fail_lock:
+	pthread_mutex_destroy(&s->lock);
+fail_alloc:
+	free(s->encoder_name);
+	free(s);
 	return NULL;
 }
 
@@ -626,29 +577,22 @@ void r3d_stream_destroy(struct r3d_stream *s)
 {
 	if (!s)
 		return;
-	if (s->thread_started || s->timer_started) {
+	if (s->thread_started) {
 		pthread_mutex_lock(&s->lock);
 		s->quit = true;
 		pthread_cond_broadcast(&s->cond);
-		pthread_cond_broadcast(&s->timer_cond);
 		pthread_mutex_unlock(&s->lock);
-	}
-	if (s->thread_started)
 		pthread_join(s->thread, NULL);
-	if (s->timer_started)
-		pthread_join(s->timer, NULL);
+	}
+	stream_timer_finish(&s->timer); /* after the encoder thread, which pokes it */
 	r3d_encoder_destroy(s->enc);
 	/* owner thread, its GL context current: fences never read */
 	if (s->slot_full && s->slot_gpu)
 		r3d_gl_planes_discard(&s->slot_planes);
 	r3d_gl_planes_discard(&s->stale_planes);
-	r3d_gl_reader_destroy(s->reader); /* unbound by the encoder thread */
-	r3d_extractor_destroy(s->ext_gl);
-	r3d_extractor_destroy(s->ext_cpu);
-	r3d_raw_frame_finish(&s->frame[0]);
-	r3d_raw_frame_finish(&s->frame[1]);
+	readback_destroy(s->gl_rb); /* after the encoder thread's encoder_exit */
+	readback_destroy(s->cpu_rb);
 	pthread_cond_destroy(&s->cond);
-	pthread_cond_destroy(&s->timer_cond);
 	pthread_mutex_destroy(&s->lock);
 	free(s->encoder_name);
 	free(s);
@@ -674,7 +618,8 @@ const char *r3d_stream_encoder_name(struct r3d_stream *s)
 
 static bool set_source(struct r3d_stream *s, const struct r3d_source *src)
 {
-	if (src->width <= 0 || src->height <= 0 || src->width > 8192 || src->height > 8192) {
+	if (src->width <= 0 || src->height <= 0 || src->width > R3D_ENCODE_MAX_SIDE ||
+	    src->height > R3D_ENCODE_MAX_SIDE) {
 		r3d_log(R3D_LOG_ERROR, "stream: bad source size %dx%d", src->width, src->height);
 		return false;
 	}
@@ -743,29 +688,30 @@ void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
 		call_wakeup(s);
 }
 
-static struct r3d_extractor *extractor_for(struct r3d_stream *s, char **error)
+/* The strategy for the source: for GL, chosen at the first GL dispatch
+ * (its context current), its fallback once the encoder thread found it
+ * broken. */
+static struct readback *readback_for(struct r3d_stream *s, bool broken, char **error)
 {
-	switch (s->source.kind) {
-	case R3D_SOURCE_GL_TEXTURE:
-	case R3D_SOURCE_DMABUF:
-		if (!s->ext_gl)
-			s->ext_gl = r3d_extractor_create_gl_mapped(s->gl_format, s->cfg.gl_mapping, error);
-		return s->ext_gl;
-	case R3D_SOURCE_CPU: {
-		/* keep the source's own channel order: a plain copy */
-		enum r3d_pixel_format f = s->source.u.cpu.format;
-		if (s->ext_cpu && s->ext_cpu->out_format != f) {
-			r3d_extractor_destroy(s->ext_cpu);
-			s->ext_cpu = NULL;
-		}
-		if (!s->ext_cpu)
-			s->ext_cpu = r3d_extractor_create_cpu(f, error);
-		return s->ext_cpu;
+	if (s->source.kind == R3D_SOURCE_CPU) {
+		if (!s->cpu_rb)
+			s->cpu_rb = readback_create(&readback_cpu_impl, &s->rb_params, error);
+		return s->cpu_rb;
 	}
-	default:
+	if (s->source.kind != R3D_SOURCE_GL_TEXTURE && s->source.kind != R3D_SOURCE_DMABUF) {
 		r3d_set_error(error, "stream: no source set");
 		return NULL;
 	}
+	if (broken && s->gl_rb)
+		s->gl_rb = readback_fall_back(s->gl_rb, &s->rb_params, error);
+	else if (!s->gl_rb)
+		s->gl_rb = readback_choose(s->cfg.readback, &s->rb_params, error);
+	if (s->gl_rb) {
+		pthread_mutex_lock(&s->lock);
+		s->mode = s->gl_rb->impl->mode;
+		pthread_mutex_unlock(&s->lock);
+	}
+	return s->gl_rb;
 }
 
 /* Under lock: the frame is in CPU memory: to the encoder thread. */
@@ -782,63 +728,56 @@ static void hand_to_encoder(struct r3d_stream *s, struct r3d_frame_ticket *t, co
 	pthread_cond_broadcast(&s->cond);
 }
 
-/* The async readback in flight: collect it if its fence has signalled. */
+/* Under lock: what a readback's start or poll came to. */
+static void readback_outcome(struct r3d_stream *s, struct readback *rb, struct r3d_frame_ticket *t,
+			     enum readback_status st, const struct readback_out *out, uint64_t owner_us,
+			     char *error)
+{
+	switch (st) {
+	case READBACK_ON_ENCODER:
+		/* to the encoder thread, which waits for the fence and reads */
+		r3d_stats_window_add(&s->win[R3D_STAGE_DISPATCH], owner_us);
+		s->slot = *t;
+		s->slot_planes = out->planes;
+		s->slot_rb = rb;
+		s->slot_gpu = true;
+		s->slot_full = true;
+		pthread_cond_broadcast(&s->cond);
+		break;
+	case READBACK_PENDING:
+		s->inflight = true;
+		s->inflight_rb = rb;
+		s->inflight_ticket = *t;
+		s->inflight_owner_us = owner_us;
+		wake_in(s, out->again_us);
+		break;
+	case READBACK_DONE:
+		s->inflight = false;
+		hand_to_encoder(s, t, &out->frame, owner_us);
+		break;
+	default:
+		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "readback failed");
+		s->inflight = false;
+		r3d_frame_source_extract_failed(&s->fs, t);
+		break;
+	}
+}
+
+/* The readback pending: collect it if it is done. */
 static void poll_inflight(struct r3d_stream *s)
 {
 	char *error = NULL;
+	struct readback_out out = { 0 };
 	uint64_t t0 = r3d_time_us();
-	int r = r3d_extractor_poll(s->ext_gl, &s->async_frame, &error);
+	enum readback_status st = s->inflight_rb->impl->poll(s->inflight_rb, &out, &error);
 	uint64_t spent = r3d_time_us() - t0;
 
 	pthread_mutex_lock(&s->lock);
 	s->inflight_owner_us += spent;
-	if (r == 0) {
-		/* not yet: look again soon (a quarter of the last readback) */
-		uint64_t again = s->readback_estimate_us / 4;
-		wake_in(s, again < 200 ? 200 : again > 2000 ? 2000 : again);
-	} else if (r < 0) {
-		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "readback failed");
-		s->inflight = false;
-		r3d_frame_source_extract_failed(&s->fs, &s->inflight_ticket);
-	} else {
-		s->inflight = false;
-		hand_to_encoder(s, &s->inflight_ticket, &s->async_frame, s->inflight_owner_us);
-		s->readback_estimate_us = s->inflight_ticket.timing.extracted_us -
-					  s->inflight_ticket.timing.extract_start_us;
-	}
+	struct r3d_frame_ticket t = s->inflight_ticket;
+	readback_outcome(s, s->inflight_rb, &t, st, &out, s->inflight_owner_us, error);
 	pthread_mutex_unlock(&s->lock);
 	free(error);
-}
-
-/* Owner thread, thread mode, before the GL extractor exists: the reader
- * exists (made from the current context at the first GL dispatch), else
- * sync (the default on an unsafe driver: llvmpipe) or poll from now on. */
-static bool use_reader(struct r3d_stream *s)
-{
-	char *error = NULL;
-	if (s->reader)
-		return true;
-	if (s->mode_auto && !r3d_gl_reader_driver_safe(&error)) {
-		r3d_log(R3D_LOG_INFO, "stream: %s: reading back synchronously on the owner thread (sync, "
-			"fastest end to end there); readback thread|poll (R3D_GL_READBACK) picks another mode",
-			error ? error : "?");
-		free(error);
-		pthread_mutex_lock(&s->lock);
-		s->mode = R3D_READBACK_SYNC;
-		pthread_mutex_unlock(&s->lock);
-		s->gl_format = STREAM_FORMAT; /* the encoder is remade for it at the first frame */
-		return false;
-	}
-	s->reader = r3d_gl_reader_create(&error);
-	if (s->reader)
-		return true;
-	r3d_log(R3D_LOG_WARN, "stream: no readback on the encoder thread (%s): polling on the owner "
-		"thread instead", error ? error : "?");
-	free(error);
-	pthread_mutex_lock(&s->lock);
-	s->mode = R3D_READBACK_POLL;
-	pthread_mutex_unlock(&s->lock);
-	return false;
 }
 
 void r3d_stream_dispatch(struct r3d_stream *s)
@@ -860,7 +799,7 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 		if (!r3d_frame_source_should_extract(&s->fs, &wait_us) && wait_us) {
 			/* held back by max_fps: the encoder thread wakes us up */
 			s->pace_deadline_us = r3d_time_us() + wait_us;
-			pthread_cond_signal(&s->timer_cond);
+			stream_timer_poke(&s->timer);
 		}
 		pthread_mutex_unlock(&s->lock);
 		return;
@@ -868,54 +807,22 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 	s->extra.readbacks++;
 	struct r3d_gl_planes stale = s->stale_planes;
 	memset(&s->stale_planes, 0, sizeof(s->stale_planes));
-	if (s->reader_failed) {
-		s->reader_failed = false;
-		s->mode = R3D_READBACK_POLL;
-	}
+	bool broken = s->rb_broken;
+	s->rb_broken = false;
 	pthread_mutex_unlock(&s->lock);
 	r3d_gl_planes_discard(&stale);
 
 	/* the readback, without the lock: sink feedback must not wait for it */
 	uint64_t t0 = r3d_time_us();
-	/* thread mode settles at the first GL dispatch (the format may change) */
-	if (s->mode == R3D_READBACK_THREAD && !s->ext_gl &&
-	    (s->source.kind == R3D_SOURCE_GL_TEXTURE || s->source.kind == R3D_SOURCE_DMABUF))
-		use_reader(s);
-	struct r3d_extractor *ext = extractor_for(s, &error);
-	bool async = ext && (s->mode == R3D_READBACK_POLL || s->mode == R3D_READBACK_THREAD) && r3d_extractor_is_async(ext);
-	bool gpu = async && s->mode == R3D_READBACK_THREAD && use_reader(s);
-	struct r3d_gl_planes planes;
-	struct r3d_raw_frame *buf = &s->frame[s->next_frame];
-	bool ok = ext && (gpu     ? r3d_extractor_gl_convert(ext, &s->source, &planes, &error)
-			  : async ? r3d_extractor_begin(ext, &s->source, &error)
-				  : r3d_extractor_extract(ext, &s->source, buf, &error));
+	struct readback_out out = { 0 };
+	struct readback *rb = readback_for(s, broken, &error);
+	enum readback_status st = rb ? rb->impl->start(rb, &s->source, &out, &error) : READBACK_FAILED;
 	uint64_t spent = r3d_time_us() - t0;
 
 	pthread_mutex_lock(&s->lock);
-	if (ok && gpu) {
-		/* to the encoder thread, which waits for the fence and reads */
-		r3d_stats_window_add(&s->win[R3D_STAGE_DISPATCH], spent);
-		s->slot = t;
-		s->slot_planes = planes;
-		s->slot_gpu = true;
-		s->slot_full = true;
-		pthread_cond_broadcast(&s->cond);
-	} else if (!ok) {
-		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "extraction failed");
-		free(error);
-		r3d_frame_source_extract_failed(&s->fs, &t);
-	} else if (async) {
-		s->inflight = true;
-		s->inflight_ticket = t;
-		s->inflight_owner_us = spent;
-		/* the first look when the last readback took its time */
-		uint64_t first = s->readback_estimate_us;
-		wake_in(s, first < 200 ? 200 : first > 8000 ? 8000 : first);
-	} else {
-		hand_to_encoder(s, &t, buf, spent);
-		s->next_frame ^= 1; /* the encoder may read this one while the next is extracted */
-	}
+	readback_outcome(s, rb, &t, st, &out, spent, error);
 	pthread_mutex_unlock(&s->lock);
+	free(error);
 }
 
 /* ---- any thread ---- */
@@ -1002,18 +909,6 @@ void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transpor
 	pthread_mutex_unlock(&s->lock);
 	if (go)
 		call_wakeup(s);
-}
-
-void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps)
-{
-	if (!s || !kbps)
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (kbps != s->bitrate_kbps) {
-		s->bitrate_kbps = kbps;
-		s->bitrate_changed = true; /* applied by the encoder thread before its next frame */
-	}
-	pthread_mutex_unlock(&s->lock);
 }
 
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)

@@ -81,13 +81,13 @@ void frame_log_written(struct frame_log *fl, const struct r3d_frame_timing *t, s
 	pthread_mutex_lock(&fl->lock);
 	const struct rendered *r = frame_of(fl, t->dirty_us);
 	if (r && !fl->failed &&
-	    fprintf(fl->f, "%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%zu,%d\n", r->frame,
+	    (fprintf(fl->f, "%u,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%llu,%zu,%d\n", r->frame,
 		    (unsigned long long)r->stamp_us, (unsigned long long)t->dirty_us,
 		    (unsigned long long)t->extract_start_us, (unsigned long long)t->extracted_us,
 		    (unsigned long long)t->encode_start_us, (unsigned long long)t->encoded_us,
 		    (unsigned long long)t->handed_us, (unsigned long long)written_us, bytes,
 		    keyframe) < 0 ||
-	    fflush(fl->f) != 0) { /* a client reads it while we run (--source-frames) */
+	     fflush(fl->f) != 0)) { /* a client reads it while we run (--source-frames) */
 		r3d_log(R3D_LOG_ERROR, "cannot write --frames-csv %s: %s (no more lines)", fl->path,
 			strerror(errno));
 		fl->failed = true;

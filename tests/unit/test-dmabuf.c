@@ -30,7 +30,7 @@
 #include "remote3d/extractor.h"
 #include "remote3d/stream.h"
 
-#if R3D_HAVE_DMABUF
+#if TEST_HAVE_GBM
 #include <gbm.h>
 #endif
 
@@ -155,7 +155,7 @@ static int test_args(void)
 	return 0;
 }
 
-#if R3D_HAVE_DMABUF
+#if TEST_HAVE_GBM
 static int test_gbm(void)
 {
 	glob_t g;

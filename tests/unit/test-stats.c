@@ -11,7 +11,7 @@ static void test_median_p95_max_of_1_to_100(void)
 {
 	struct r3d_stats_window w;
 	struct r3d_stage_stats s;
-	r3d_stats_window_reset(&w);
+	w = (struct r3d_stats_window){ 0 };
 	for (int i = 100; i >= 1; i--)
 		r3d_stats_window_add(&w, (uint64_t)i);
 	r3d_stats_window_summary(&w, &s);
@@ -24,7 +24,7 @@ static void test_window_keeps_only_the_newest_samples(void)
 {
 	struct r3d_stats_window w;
 	struct r3d_stage_stats s;
-	r3d_stats_window_reset(&w);
+	w = (struct r3d_stats_window){ 0 };
 	for (int i = 0; i < R3D_STATS_WINDOW; i++)
 		r3d_stats_window_add(&w, 1000000);
 	for (int i = 0; i < R3D_STATS_WINDOW; i++)
@@ -38,7 +38,7 @@ static void test_empty_window_summarizes_to_zero(void)
 {
 	struct r3d_stats_window w;
 	struct r3d_stage_stats s;
-	r3d_stats_window_reset(&w);
+	w = (struct r3d_stats_window){ 0 };
 	r3d_stats_window_summary(&w, &s);
 	assert(s.count == 0 && s.window == 0 && s.median_us == 0 && s.p95_us == 0);
 }

@@ -27,10 +27,14 @@
 #include "remote3d/clock.h"
 #include "remote3d/frame.h"
 
+/* The largest side a stream or encoder takes: H.264's largest level (6.2)
+ * holds 8192 x 4320. */
+#define R3D_ENCODE_MAX_SIDE 8192
+
 struct r3d_encoder_config {
 	const char *name;               /* see above; NULL = "auto" */
 	int width, height;
-	unsigned fps;                   /* hint for VBV and timestamps; 0 = 60 */
+	unsigned fps;                   /* hint for VBV and timestamps; 0 = R3D_DEFAULT_FPS */
 	unsigned bitrate_kbps;          /* 0 = a default from the size */
 	enum r3d_pixel_format format;   /* input frames */
 	const struct r3d_clock *clock;  /* for timing.encoded_us; NULL = monotonic */

@@ -6,8 +6,7 @@
  *                       or a dmabuf imported through EGL_EXT_image_dma_buf_import
  *                       into a texture of that context:
  *                       - extract() with a 32-bit out_format: FBO +
- *                         glReadPixels (synchronous), rows flipped on the CPU
- *                         (the spine's path, kept as the baseline);
+ *                         glReadPixels (synchronous), rows flipped on the CPU;
  *                       - extract() with NV12/I420: converted by a shader
  *                         (gl-convert.h), then glReadPixels (synchronous);
  *                       - begin()/poll(): asynchronous: shader conversion
@@ -112,7 +111,7 @@ void r3d_gl_planes_discard(struct r3d_gl_planes *planes); /* GL context current;
 unsigned long r3d_gl_blocking_calls(void);
 
 /* A dmabuf source's arguments, checked without GL: fd open, fourcc known
- * (DRM_FORMAT_XRGB8888/ARGB8888/XBGR8888/ABGR8888), size 1..16384, stride >=
+ * (DRM_FORMAT_XRGB8888/ARGB8888/XBGR8888/ABGR8888), size 1..R3D_FRAME_MAX_SIDE, stride >=
  * width * 4 and a multiple of 4, the planes within the buffer's size when the
  * fd tells it. False + error naming the bad argument. The modifier is checked
  * at import (it depends on EGL_EXT_image_dma_buf_import_modifiers). */

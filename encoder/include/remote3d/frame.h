@@ -2,7 +2,7 @@
  * remote3d — what a frame is.
  *
  * struct r3d_source says where the picture lives (CPU memory, a GL texture,
- * later a dmabuf) and is what extractors read. struct r3d_raw_frame is CPU
+ * a dmabuf) and is what extractors read. struct r3d_raw_frame is CPU
  * memory in a known pixel format, rows top-down, which encoders take.
  * struct r3d_frame_timing rides with a frame from its dirty mark to the
  * hand-off of its access unit.
@@ -73,6 +73,18 @@ struct r3d_source {
 
 #define R3D_FRAME_MAX_PLANES 3
 
+/* The largest frame side laid out or imported: GL's usual
+ * GL_MAX_TEXTURE_SIZE, and far from any size computation's overflow. */
+#define R3D_FRAME_MAX_SIDE 16384
+
+/* The frame rate assumed where a config gives none (0): a common display
+ * refresh rate. */
+#define R3D_DEFAULT_FPS 60
+static inline unsigned r3d_fps_or_default(unsigned fps)
+{
+	return fps ? fps : R3D_DEFAULT_FPS;
+}
+
 /* CPU pixels, rows top-down. Storage is owned by the frame when
  * `storage` is set (r3d_raw_frame_alloc), else borrowed. */
 struct r3d_raw_frame {
@@ -88,7 +100,6 @@ struct r3d_raw_frame {
 
 const char *r3d_pixel_format_name(enum r3d_pixel_format fmt); /* GStreamer's name, "BGRx" */
 int r3d_pixel_format_bpp(enum r3d_pixel_format fmt);           /* 4, or 0 for planar YUV */
-bool r3d_pixel_format_from_name(const char *name, enum r3d_pixel_format *out);
 
 /* (Re)allocate the frame's own storage for fmt/w/h with tightly packed
  * planes (strides rounded up to 4). Keeps the storage when large enough. */

@@ -36,8 +36,8 @@ struct r3d_gl_reader *r3d_gl_reader_create(char **error);
 /* Owner thread, the host's context current: false + *reason where the
  * driver is known to be unsafe for a read in a shared context while the
  * host renders in its own: Mesa 22.3's llvmpipe (Debian 12) crashes now and
- * then when the two contexts flush at the same time (seen here in
- * glGetTexImage/glReadPixels on the reader thread while the host draws). */
+ * then when the two contexts flush at the same time (in glGetTexImage or
+ * glReadPixels on the reader thread while the host draws). */
 bool r3d_gl_reader_driver_safe(char **reason);
 
 /* Reader thread: make the shared context current on the calling thread

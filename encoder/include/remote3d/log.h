@@ -23,14 +23,9 @@ typedef void (*r3d_log_handler)(enum r3d_log_level level, const char *file, int 
 
 /* fn == NULL restores the default handler. */
 void r3d_log_set_handler(r3d_log_handler fn, void *opaque);
-void r3d_log_set_level(enum r3d_log_level level);
-enum r3d_log_level r3d_log_get_level(void);
-const char *r3d_log_level_name(enum r3d_log_level level);
 
 void r3d_log_write(enum r3d_log_level level, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void r3d_log_writev(enum r3d_log_level level, const char *file, int line, const char *fmt,
-		    va_list ap) __attribute__((format(printf, 4, 0)));
 
 #define r3d_log(level, ...) r3d_log_write((level), __FILE__, __LINE__, __VA_ARGS__)
 

@@ -7,11 +7,8 @@
  * (1..19; env R3D_ENCODER_NICE, stream.h) runs the stream's
  * encoding threads N nicer than the process: the renderer keeps more of
  * its rate, newest-wins drops what the encoder cannot take, and the
- * stream gets fewer frames, later. Measured with the test VM on 2 cores
- * (make bench-vm, README): N=10 raised the guest's render rate with a
- * client from 71% to 80% of its rate without (60 Hz paced) and 53% to 73%
- * (unthrottled), and cost input-to-photon ~20 ms at p50 and, unthrottled,
- * the client's fps 42 -> 25. Default 0: the stream's latency first.
+ * stream gets fewer frames, later (make bench-vm's figures: README,
+ * "Measuring"). Default 0: the stream's latency first.
  */
 #ifndef REMOTE3D_PRIORITY_H
 #define REMOTE3D_PRIORITY_H

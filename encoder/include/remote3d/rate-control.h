@@ -32,7 +32,7 @@ struct r3d_rate_config {
 	unsigned start_kbps;  /* the first target (> 0) */
 	unsigned min_kbps;    /* never below (0 = 100) */
 	unsigned max_kbps;    /* never above (0 = 4 x start) */
-	unsigned max_fps;     /* the source's rate and the encoder's nominal fps (0 = 60) */
+	unsigned max_fps;     /* the source's rate and the encoder's nominal fps (0 = R3D_DEFAULT_FPS) */
 	unsigned min_fps;     /* the cap never goes below (0 = 10) */
 	int width, height;    /* for the bits-per-pixel floor */
 	double min_bpp;       /* quality floor in bits per pixel per frame (0 = 0.04):

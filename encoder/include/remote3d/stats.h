@@ -66,7 +66,6 @@ struct r3d_stats {
 	struct r3d_stage_stats stage[R3D_STAGE_COUNT];
 };
 
-void r3d_stats_window_reset(struct r3d_stats_window *w);
 void r3d_stats_window_add(struct r3d_stats_window *w, uint64_t us); /* clamps to UINT32_MAX */
 void r3d_stats_window_summary(const struct r3d_stats_window *w, struct r3d_stage_stats *out);
 

@@ -125,8 +125,6 @@ void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t dr
 void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
 /* A reading of the display socket (TCP_INFO), for rate control. */
 void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transport_sample *t);
-/* A fixed bitrate (with rate control on: the controller's next target). */
-void r3d_stream_set_bitrate(struct r3d_stream *s, unsigned kbps);
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
 
 /* The readback mode in use (r3d_readback_name: "thread", "sync", "poll",
