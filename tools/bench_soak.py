@@ -119,7 +119,7 @@ def client_loop(a, secret):
     reconnect interval less a second); its exits are logged."""
     sched = ",".join("%gs:%s" % (i * a.link_every, r) for i, r in enumerate(RATES))
     sched += "@%gs" % (len(RATES) * a.link_every)
-    loop = ('i=0; while :; do i=$((i+1)); "$0" "spice://$LATENCY_SIM_HOST:%d" --duration %g '
+    loop = ('i=0; while [ ! -e "$2/stop" ]; do i=$((i+1)); "$0" "spice://$LATENCY_SIM_HOST:%d" --duration %g '
             '--timeout 30 --password-file "$1" --json "$2/client-$i.json" >"$2/client-$i.log" 2>&1; '
             'echo "$i $?" >>"$2/clients.log"; done' % (a.port, max(1.0, a.reconnect - 1.0)))
     argv = [LATSIM, "--quiet", "--delay", "20ms", "--rate-schedule", sched, "--queue", "1000pkt",
@@ -209,7 +209,7 @@ def main():
             raise SystemExit("bench-soak: %s is missing (make build)" % p)
     os.makedirs(a.out, exist_ok=True)
     for f in os.listdir(a.out):
-        if f.startswith("client-") or f == "clients.log":
+        if f.startswith("client-") or f in ("clients.log", "stop"):
             os.unlink(os.path.join(a.out, f))
     secret = os.path.join(a.out, "secret")
     with open(secret, "w") as f:
@@ -259,6 +259,16 @@ def main():
                     break
                 time.sleep(max(0.0, a.sample - (time.monotonic() - t0 - t)))
     finally:
+        if loop and heaptrack:
+            # the last client ends its session itself (killed, its peer
+            # would vanish with latency-sim's namespace and spice-server
+            # would hold the session, its GLZ dictionary too, until TCP
+            # gave up): then what heaptrack sees held is growth
+            open(os.path.join(a.out, "stop"), "w").close()
+            try:
+                loop.wait(a.reconnect + 30)
+            except subprocess.TimeoutExpired:
+                pass
         if loop and loop.poll() is None:
             os.killpg(loop.pid, signal.SIGTERM)
             try:
@@ -267,10 +277,7 @@ def main():
                 os.killpg(loop.pid, signal.SIGKILL)
                 loop.wait()
         if heaptrack:
-            # the last client's session (its GLZ dictionary, channel clients,
-            # the encoder) is freed on its disconnect, not at QEMU's exit:
-            # what heaptrack then sees held is growth, not the live session
-            time.sleep(HEAPTRACK_SETTLE_S)
+            time.sleep(HEAPTRACK_SETTLE_S)  # spice-server frees the session
         guest.stop()
         if heaptrack:
             finish_heaptrack(heaptrack, heap_file, a.out)
