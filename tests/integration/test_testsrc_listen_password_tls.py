@@ -9,6 +9,7 @@ over TLS when --ca-file names the CA, and a clear TLS error without it."""
 import os
 import socket
 import subprocess
+import time
 
 import r3dtest as t
 
@@ -45,6 +46,17 @@ def stdout_of(p):
         return f.read()
 
 
+def stdout_once(p, text, timeout=10.0):
+    """testsrc's stdout once it holds text (it prints its addresses just
+    after spice-server listens), or as it is after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    out = stdout_of(p)
+    while text not in out and time.monotonic() < deadline and p.poll() is None:
+        time.sleep(0.1)
+        out = stdout_of(p)
+    return out
+
+
 def stderr_of(p):
     with open(os.path.join(p.r3d_wd, p.r3d_name + ".err")) as f:
         return f.read()
@@ -72,7 +84,7 @@ other = non_loopback_ipv4()
 
 # ---- the default address: loopback only, said as such
 src = t.start_testsrc(args, wd, port, size="640x480", fps=30, name="testsrc-default")
-out = stdout_of(src)
+out = stdout_once(src, "spice://127.0.0.1:%d" % port)
 t.check("spice://127.0.0.1:%d" % port in out, "testsrc prints the loopback address it listens on: %r" % out)
 if other:
     t.check(not reachable(other, port), "by default it is not reachable on %s (not loopback)" % other)
@@ -83,7 +95,8 @@ t.stop(src)
 # ---- --addr 0.0.0.0: every address, and a warning without a password
 src = t.start_testsrc(args, wd, port, size="640x480", fps=30, name="testsrc-all",
                       extra=["--addr", "0.0.0.0"])
-out, err = stdout_of(src), stderr_of(src)
+out = stdout_once(src, "all addresses")
+err = stderr_of(src)
 t.check("spice://0.0.0.0:%d" % port in out and "all addresses" in out,
         "with --addr 0.0.0.0 it prints that address: %r" % out)
 t.check("warning" in err and "without a password" in err,
@@ -128,7 +141,8 @@ src = t.start_testsrc(args, wd, port, size="640x480", fps=30, name="testsrc-tls"
                       extra=["--tls-port", str(tls_port), "--x509-dir", x509])
 t.wait_port(tls_port, src)
 tls_uri = "spice://127.0.0.1?tls-port=%d" % tls_port
-t.check(tls_uri in stdout_of(src), "testsrc prints its TLS address: %r" % stdout_of(src))
+out = stdout_once(src, tls_uri)
+t.check(tls_uri in out, "testsrc prints its TLS address: %r" % out)
 rc, rep, lines = client("client-tls", [tls_uri], ["--duration", "3", "--ca-file", ca])
 t.check(rc == 0 and rep is not None and rep["frames"] >= 10,
         "over TLS with --ca-file the client gets stamped frames (rc %d, %s frames)"
