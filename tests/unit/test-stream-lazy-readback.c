@@ -176,7 +176,14 @@ static int test_dropped(struct r3d_scene *sc)
 	assert(st.readbacks == st.encoded && st.encoded == st.handed && st.extract_errors == 0);
 	assert(st.readbacks + st.dropped == rendered);
 	assert(st.encoded <= 60 * secs + 2);   /* the pacing held */
-	assert(rendered >= 2 * st.readbacks);  /* most frames were never read back */
+	/* most frames were never read back: judged where the source outran
+	 * the 60 fps pacing at least twice over (a loaded machine renders
+	 * slower; the pacing and the counts above hold regardless) */
+	if (rendered >= 2 * 60 * secs)
+		assert(rendered >= 2 * st.readbacks);
+	else
+		printf("dropped: the source rendered only %.0f fps (< 120): the never-read-back "
+		       "ratio is not judged this run\n", rendered / secs);
 	r3d_stream_destroy(s);
 	return 0;
 }
