@@ -242,20 +242,19 @@ bool r3d_stream_config_set(struct r3d_stream_config *cfg, const char *key, const
 		cfg->max_fps = n;
 		return true;
 	}
-	if (strcmp(key, "bitrate") == 0 || strcmp(key, "min-bitrate") == 0 ||
-	    strcmp(key, "max-bitrate") == 0) {
+	unsigned *kbps = strcmp(key, "bitrate") == 0	   ? &cfg->bitrate_kbps
+			 : strcmp(key, "min-bitrate") == 0 ? &cfg->min_bitrate_kbps
+			 : strcmp(key, "max-bitrate") == 0 ? &cfg->max_bitrate_kbps
+							   : NULL;
+	if (kbps) {
 		if (!parse_decimal(value, R3D_MAX_BITRATE_KBPS, &n)) {
 			r3d_set_error(error, "%s=%s is out of range (kbit/s, 0 for %s, at most %d)", key,
-				      shown, key[0] == 'b' ? "a default from the size" : "the controller's",
+				      shown,
+				      kbps == &cfg->bitrate_kbps ? "a default from the size" : "the controller's",
 				      R3D_MAX_BITRATE_KBPS);
 			return false;
 		}
-		if (key[0] == 'b')
-			cfg->bitrate_kbps = n;
-		else if (key[1] == 'i')
-			cfg->min_bitrate_kbps = n;
-		else
-			cfg->max_bitrate_kbps = n;
+		*kbps = n;
 		return true;
 	}
 	quote_value(key, shown);

@@ -48,10 +48,10 @@ def frame_modules(leaks_text):
         if m and last:
             mods.setdefault(last, m.group(1))
             continue
-        if " leaked over " in line or line.startswith(("MEMORY", "total", "calls", "peak")) or \
-                line.strip().startswith("at "):
-            if not line.strip().startswith("at "):
-                last = None
+        if line.strip().startswith("at "):  # a source line between a frame and its library
+            continue
+        if " leaked over " in line or line.startswith(("MEMORY", "total", "calls", "peak")):
+            last = None
             continue
         m = FRAME_NAME.match(line)
         last = m.group(1).split(" (")[0] if m else None
