@@ -31,6 +31,7 @@
 
 #include "remote3d/clock.h"
 #include "remote3d/log.h"
+#include "remote3d/spice-sink.h"
 #include "remote3d/stats.h"
 #include "remote3d/stream.h"
 #include "frame-log.h"
@@ -44,15 +45,13 @@ struct app {
 	struct options opt;
 	GMainLoop *loop;
 	struct r3d_scene *scene;
-	struct r3d_stream *stream;
+	struct r3d_spice_sink *sink; /* the stream on spice-server's external stream */
+	struct r3d_stream *stream;   /* the sink's */
 	struct r3d_spice_host *host;
 	int timer_fd;
 	uint32_t frame;
 	int marker;
 	atomic_bool dispatch_pending;
-	/* counters (atomic: some are bumped on spice's or the encoder's thread) */
-	atomic_ulong ready, keyframe_requests, reports, pushed, push_errors, bytes_pushed;
-	atomic_uint clients, clients_max;
 	unsigned long key_presses, pointer_events, timer_overruns;
 	struct r3d_stats_window render_us;
 	uint64_t started_us;
@@ -61,7 +60,7 @@ struct app {
 	bool stats_log_failed;
 };
 
-/* ---- libremote3d <-> spice glue ---- */
+/* ---- the stream's dispatch on the main loop (the sink: remote3d/spice-sink.h) ---- */
 
 static gboolean dispatch_idle(gpointer data)
 {
@@ -81,118 +80,13 @@ static void stream_wakeup(void *opaque)
 		g_idle_add_full(G_PRIORITY_DEFAULT, dispatch_idle, app, NULL);
 }
 
-/* an access unit in spice-server's hands */
-struct sent_frame {
-	struct app *app;
-	struct r3d_access_unit *au;
-};
-
 /* any thread: spice-server wrote (or dropped) the frame for every client */
-static void release_access_unit(void *opaque, const uint8_t *data)
-{
-	struct sent_frame *sf = opaque;
-
-	frame_log_written(sf->app->frames, &sf->au->timing, sf->au->size, sf->au->keyframe,
-			  r3d_time_us());
-	r3d_access_unit_free(sf->au);
-	free(sf);
-}
-
-/* encoder thread */
-static void stream_on_access_unit(void *opaque, struct r3d_access_unit *au)
-{
-	struct app *app = opaque;
-	size_t size = au->size;
-	struct sent_frame *sf = malloc(sizeof(*sf));
-
-	if (!sf) {
-		r3d_access_unit_free(au);
-		atomic_fetch_add(&app->push_errors, 1);
-		return;
-	}
-	*sf = (struct sent_frame){ app, au };
-	SpiceExternalStreamFrame frame = {
-		.data = au->data,
-		.size = au->size,
-		.keyframe = au->keyframe,
-		.timestamp_us = au->timing.dirty_us,
-		.release = release_access_unit,
-		.release_opaque = sf,
-	};
-
-	/* au is released by spice from here on, also on error */
-	if (r3d_spice_host_stream_push(app->host, &frame) < 0) {
-		atomic_fetch_add(&app->push_errors, 1);
-		return;
-	}
-	atomic_fetch_add(&app->pushed, 1);
-	atomic_fetch_add(&app->bytes_pushed, size);
-}
-
-/* spice's display worker thread */
-static void sink_ready(void *opaque)
+static void frame_written(void *opaque, const struct r3d_access_unit *au)
 {
 	struct app *app = opaque;
 
-	atomic_fetch_add(&app->ready, 1);
-	r3d_stream_sink_ready(app->stream);
+	frame_log_written(app->frames, &au->timing, au->size, au->keyframe, r3d_time_us());
 }
-
-static void sink_keyframe_request(void *opaque)
-{
-	struct app *app = opaque;
-
-	atomic_fetch_add(&app->keyframe_requests, 1);
-	r3d_stream_request_keyframe(app->stream);
-}
-
-static void sink_client_report(void *opaque, const SpiceExternalStreamReport *r)
-{
-	struct app *app = opaque;
-
-	atomic_fetch_add(&app->reports, 1);
-	r3d_stream_client_report(app->stream, r->num_frames, r->num_drops, r->last_frame_delay_ms);
-}
-
-static void sink_queue_state(void *opaque, const SpiceExternalStreamQueueState *qs)
-{
-	struct app *app = opaque;
-	unsigned max = atomic_load(&app->clients_max);
-
-	atomic_store(&app->clients, qs->clients);
-	while (qs->clients > max && !atomic_compare_exchange_weak(&app->clients_max, &max, qs->clients))
-		;
-	r3d_stream_queue_state(app->stream, qs->frames_queued, qs->bytes_queued);
-	if (qs->clients == 0)
-		r3d_stream_sink_gone(app->stream);
-}
-
-/* the display socket of the client furthest behind: for rate control */
-static void sink_transport(void *opaque, const SpiceExternalStreamTransport *tr)
-{
-	struct app *app = opaque;
-	struct r3d_transport_sample t = {
-		.srtt_us = tr->rtt_us,
-		.rttvar_us = tr->rttvar_us,
-		.min_rtt_us = tr->min_rtt_us,
-		.delivery_rate_bps = tr->delivery_rate,
-		.app_limited = tr->app_limited,
-		.unacked_bytes = tr->unacked_bytes,
-		.notsent_bytes = tr->notsent_bytes,
-		.retransmits_total = tr->total_retrans,
-		.cwnd_bytes = tr->cwnd_bytes,
-	};
-
-	r3d_stream_transport_sample(app->stream, &t);
-}
-
-static const SpiceExternalStreamCallbacks sink_callbacks = {
-	.ready = sink_ready,
-	.keyframe_request = sink_keyframe_request,
-	.client_report = sink_client_report,
-	.queue_state = sink_queue_state,
-	.transport = sink_transport,
-};
 
 /* ---- rendering and input (main thread) ---- */
 
@@ -265,6 +159,7 @@ static void print_stage(FILE *f, const char *name, const struct r3d_stats_window
 static bool write_stats(struct app *app, const char *path)
 {
 	struct r3d_stats st;
+	struct r3d_spice_sink_counters c;
 	FILE *f = fopen(path, "w");
 
 	if (!f) {
@@ -272,6 +167,7 @@ static bool write_stats(struct app *app, const char *path)
 		return false;
 	}
 	r3d_stream_get_stats(app->stream, &st);
+	r3d_spice_sink_get_counters(app->sink, &c);
 	fprintf(f, "{\"testsrc\":{\"width\":%d,\"height\":%d,\"fps\":%d,\"encoder\":\"%s\","
 		"\"seconds\":%.3f,\"frames_rendered\":%u,\"timer_overruns\":%lu,",
 		app->opt.width, app->opt.height, app->opt.fps,
@@ -281,10 +177,8 @@ static bool write_stats(struct app *app, const char *path)
 	fprintf(f, ",\"key_presses\":%lu,\"pointer_events\":%lu,\"sink_ready\":%lu,"
 		"\"keyframe_requests\":%lu,\"client_reports\":%lu,\"frames_pushed\":%lu,"
 		"\"bytes_pushed\":%lu,\"push_errors\":%lu,\"clients_max\":%u},\"stream\":",
-		app->key_presses, app->pointer_events, atomic_load(&app->ready),
-		atomic_load(&app->keyframe_requests), atomic_load(&app->reports),
-		atomic_load(&app->pushed), atomic_load(&app->bytes_pushed),
-		atomic_load(&app->push_errors), atomic_load(&app->clients_max));
+		app->key_presses, app->pointer_events, c.ready, c.keyframe_requests,
+		c.client_reports, c.pushed, c.bytes_pushed, c.push_errors, c.clients_max);
 	r3d_stats_print_json(&st, f);
 	fputs("}\n", f);
 	return fclose(f) == 0;
@@ -377,9 +271,6 @@ int main(int argc, char **argv)
 		.rate_control = app->opt.rate_control,
 		.min_bitrate_kbps = app->opt.min_bitrate_kbps,
 		.max_bitrate_kbps = app->opt.max_bitrate_kbps,
-		.on_access_unit = stream_on_access_unit,
-		.wakeup = stream_wakeup,
-		.opaque = app,
 	};
 	/* R3D_GL_READBACK, R3D_PIPELINE, R3D_GL_PERSISTENT, R3D_ENCODER_NICE, R3D_STATS */
 	if (!r3d_stream_config_from_env(&scfg, &error)) {
@@ -413,12 +304,6 @@ int main(int argc, char **argv)
 		}
 	}
 
-	app->stream = r3d_stream_create(&scfg, &error);
-	if (!app->stream) {
-		rc = fail(NULL, error);
-		goto out;
-	}
-
 	app->scene = r3d_scene_create(app->opt.width, app->opt.height, &error);
 	if (!app->scene) {
 		rc = fail("GL scene", error);
@@ -429,11 +314,6 @@ int main(int argc, char **argv)
 	if (app->opt.scene && (!r3d_scene_kind_parse(app->opt.scene, &kind) ||
 			       !r3d_scene_set_kind(app->scene, kind))) {
 		rc = fail("GL scene", strdup("out of memory for the text scene"));
-		goto out;
-	}
-	if (!r3d_stream_set_source_gl(app->stream, r3d_scene_texture(app->scene),
-				      app->opt.width, app->opt.height, r3d_scene_y0_top(app->scene))) {
-		rc = fail("cannot use the scene's texture as the stream source", NULL);
 		goto out;
 	}
 
@@ -454,10 +334,24 @@ int main(int argc, char **argv)
 		rc = fail("spice", error);
 		goto out;
 	}
-	int err = r3d_spice_host_stream_start(app->host, app->opt.width, app->opt.height,
-					      &sink_callbacks, app);
-	if (err < 0) {
-		rc = fail("spice external stream", strdup(strerror(-err)));
+
+	/* QEMU's glue: the stream on spice-server's external stream */
+	struct r3d_spice_sink_config kcfg = {
+		.qxl = r3d_spice_host_qxl(app->host),
+		.stream = scfg,
+		.wakeup = stream_wakeup,
+		.written = frame_written,
+		.opaque = app,
+	};
+	app->sink = r3d_spice_sink_start(&kcfg, &error);
+	if (!app->sink) {
+		rc = fail(NULL, error);
+		goto out;
+	}
+	app->stream = r3d_spice_sink_stream(app->sink);
+	if (!r3d_stream_set_source_gl(app->stream, r3d_scene_texture(app->scene),
+				      app->opt.width, app->opt.height, r3d_scene_y0_top(app->scene))) {
+		rc = fail("cannot use the scene's texture as the stream source", NULL);
 		goto out;
 	}
 
@@ -506,12 +400,10 @@ int main(int argc, char **argv)
 	if (app->opt.stats_json && !write_stats(app, app->opt.stats_json))
 		rc = 1;
 out:
-	/* no spice callback after this; pushes from the encoder thread now fail cleanly */
-	if (app->host)
-		r3d_spice_host_stream_stop(app->host);
+	/* no spice callback and no access unit after this */
 	if (app->scene)
 		r3d_scene_make_current(app->scene);
-	r3d_stream_destroy(app->stream); /* joins the encoder thread */
+	r3d_spice_sink_stop(app->sink);
 	r3d_spice_host_destroy(app->host);
 	if (!frame_log_finish(app->frames))
 		rc = 1;

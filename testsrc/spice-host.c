@@ -30,7 +30,7 @@ struct r3d_spice_host {
 	SpiceKbdInstance kbd;
 	SpiceTabletInstance tablet;
 	uint8_t *primary; /* width x height xRGB, the QXL primary surface */
-	bool qxl_added, stream_started;
+	bool qxl_added;
 	bool key_extended; /* last scancode byte was the 0xe0 prefix */
 	int logical_w, logical_h;
 };
@@ -373,8 +373,6 @@ void r3d_spice_host_destroy(struct r3d_spice_host *host)
 {
 	if (!host)
 		return;
-	if (host->stream_started)
-		r3d_spice_host_stream_stop(host);
 	if (host->server) {
 		if (host->qxl_added)
 			spice_server_vm_stop(host->server);
@@ -384,25 +382,7 @@ void r3d_spice_host_destroy(struct r3d_spice_host *host)
 	g_free(host);
 }
 
-int r3d_spice_host_stream_start(struct r3d_spice_host *host, int width, int height,
-				const SpiceExternalStreamCallbacks *cbs, void *opaque)
+QXLInstance *r3d_spice_host_qxl(struct r3d_spice_host *host)
 {
-	int rc = spice_qxl_external_stream_start(&host->qxl, SPICE_VIDEO_CODEC_TYPE_H264,
-						 width, height, cbs, opaque);
-
-	host->stream_started = rc == 0;
-	return rc;
-}
-
-int r3d_spice_host_stream_push(struct r3d_spice_host *host, const SpiceExternalStreamFrame *frame)
-{
-	return spice_qxl_external_stream_push(&host->qxl, frame);
-}
-
-void r3d_spice_host_stream_stop(struct r3d_spice_host *host)
-{
-	if (host->stream_started) {
-		spice_qxl_external_stream_stop(&host->qxl);
-		host->stream_started = false;
-	}
+	return &host->qxl;
 }

@@ -33,11 +33,9 @@ struct r3d_spice_host *r3d_spice_host_create(const struct r3d_spice_host_config 
 					     char **error);
 void r3d_spice_host_destroy(struct r3d_spice_host *host); /* NULL ok */
 
-/* The external stream on the display (see spice-qxl.h). -errno on failure. */
-int r3d_spice_host_stream_start(struct r3d_spice_host *host, int width, int height,
-				const SpiceExternalStreamCallbacks *cbs, void *opaque);
-int r3d_spice_host_stream_push(struct r3d_spice_host *host, const SpiceExternalStreamFrame *frame);
-void r3d_spice_host_stream_stop(struct r3d_spice_host *host);
+/* The QXL display, for the stream's sink (remote3d/spice-sink.h): valid
+ * until destroy, which must come after the sink's stop. */
+QXLInstance *r3d_spice_host_qxl(struct r3d_spice_host *host);
 
 /* Where spice-server will listen for addr:port (it binds the first address
  * getaddrinfo gives that can be bound), checked before anything else
