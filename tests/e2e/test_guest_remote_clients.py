@@ -9,7 +9,9 @@ prove, in this order:
   reconnect  20 clients one after the other, with clients killed mid-stream
              (SIGKILL, no goodbye) in between: every one gets a picture (a
              stamped frame newer than the previous client's) within 1 s of
-             connecting, starting at a keyframe; QEMU keeps running
+             connecting, starting at a keyframe; QEMU keeps running; while
+             no client is connected (after a killed one) QEMU's stream
+             summary (R3D_STATS) says nothing was encoded
   input      input-to-photon: remote3d-client presses a key >= 50 times and
              watches the probe's marker (64 px at (528, 0)): every press
              reaches the guest (its console counts them) and every marker
@@ -40,6 +42,7 @@ import r3dtest  # noqa: E402  (spawn/stop/tail of background programs)
 import xscreen  # noqa: E402
 
 FIRST_PICTURE_MS = 1000
+STATS_S = 0.5  # R3D_STATS: QEMU logs the stream's summary this often
 CASES = ("stream", "reconnect", "input", "spicy")
 
 
@@ -120,6 +123,8 @@ def case_reconnect(c):
             gb.log("reconnect %2d+: a client killed (SIGKILL) 2 s into its stream" % i)
             if not c.qemu_alive():
                 gb.fail("QEMU is still running after a client was killed mid-stream")
+            if c.guest and i == kill_every:
+                nothing_encoded_without_client(c)
     firsts = sorted(r[1] for r in rows)
     data = sorted(r[3] for r in rows if r[3] is not None)
     gb.check(len(rows) == n, "reconnect: %d clients in a row each got a picture within %d ms, "
@@ -129,6 +134,21 @@ def case_reconnect(c):
            % (firsts[0], firsts[len(firsts) // 2], firsts[-1],
               "%.0f" % data[len(data) // 2] if data else "n/a", "%.0f" % data[-1] if data else "n/a"))
     gb.check(c.qemu_alive(), "reconnect: QEMU is still running")
+
+
+def stream_summaries(c):
+    return re.findall(r"stream stats, last [0-9.]+ s: .*?encoded ([0-9.]+)/s", c.guest.stderr())
+
+
+def nothing_encoded_without_client(c):
+    """QEMU's summary lines (every STATS_S) while nobody is connected."""
+    time.sleep(1.0)  # spice-server notices the closed socket; one summary spans it
+    before = len(stream_summaries(c))
+    time.sleep(6 * STATS_S)
+    rates = stream_summaries(c)[before:]
+    gb.check(len(rates) >= 3 and all(float(r) == 0 for r in rates),
+             "reconnect: no client connected: QEMU encoded nothing (%d summaries, encoded/s %s)"
+             % (len(rates), ", ".join(rates)))
 
 
 def guest_key_presses(c):
@@ -209,7 +229,8 @@ def main():
     if not a.attach:
         gb.require_guest_and_qemu(a.qemu, a.qemu_expected)
         spice = "port=%d,addr=127.0.0.1,disable-ticketing=on,gl=on" % a.port
-        guest = gb.Guest(a.qemu, "probe", duration=1200, extra=["-display", "none", "-spice", spice])
+        guest = gb.Guest(a.qemu, "probe", duration=1200, extra=["-display", "none", "-spice", spice],
+                         env={"R3D_STATS": str(STATS_S)})
     try:
         if guest:
             m = guest.wait_marker(r"^R3D: probe started (\d+)x(\d+) renderer=(.*)$", 300)
