@@ -16,15 +16,13 @@
  *    memory), so poll() then copies nothing; else (or with R3D_GL_MAP_COPY)
  *    poll() maps and copies.
  * The caller's GL state is restored, so a host's renderer (virglrenderer in
- * QEMU) is not disturbed. A dmabuf source is imported into a texture first
- * (dmabuf-egl.c) and then read like any texture.
+ * QEMU) is not disturbed.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include <epoxy/gl.h>
 
-#include "dmabuf-formats.h"
 #include "gl-convert.h"
 #include "gl-util.h"
 #include "remote3d/extractor.h"
@@ -51,31 +49,18 @@ struct gl_extractor {
 	struct readback_slot ring[R3D_EXTRACT_RING];
 	unsigned next;
 	int inflight; /* ring index, -1 = none */
-	struct gl_dmabuf_import dmabuf;
 };
 
-/* The texture to read for src (a dmabuf is imported first). */
-static bool source_texture(struct gl_extractor *g, const struct r3d_source *src, GLuint *tex, bool *y0_top,
-			   char **error)
+/* The texture to read for src. */
+static bool source_texture(const struct r3d_source *src, GLuint *tex, bool *y0_top, char **error)
 {
-	switch (src->kind) {
-	case R3D_SOURCE_GL_TEXTURE:
-		if (!src->u.gl.texture)
-			break;
-		*tex = src->u.gl.texture;
-		*y0_top = src->u.gl.y0_top;
-		return true;
-	case R3D_SOURCE_DMABUF:
-		if (!gl_dmabuf_import(&g->dmabuf, src, error))
-			return false;
-		*tex = g->dmabuf.texture;
-		*y0_top = src->u.dmabuf.y0_top;
-		return true;
-	default:
-		break;
+	if (src->kind != R3D_SOURCE_GL_TEXTURE || !src->u.gl.texture) {
+		r3d_set_error(error, "extract (gl): the source is not a GL texture");
+		return false;
 	}
-	r3d_set_error(error, "extract (gl): the source is neither a GL texture nor a dmabuf");
-	return false;
+	*tex = src->u.gl.texture;
+	*y0_top = src->u.gl.y0_top;
+	return true;
 }
 
 static void flip_rows(struct gl_extractor *g, uint8_t *data, int height, size_t stride)
@@ -120,7 +105,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 	GLuint tex;
 	bool y0_top;
 
-	if (!source_texture(g, src, &tex, &y0_top, error))
+	if (!source_texture(src, &tex, &y0_top, error))
 		return false;
 	if (r3d_pixel_format_bpp(ext->out_format) != 4)
 		return extract_yuv(g, tex, src->width, src->height, y0_top, out, error);
@@ -231,7 +216,7 @@ static bool gl_begin(struct r3d_extractor *ext, const struct r3d_source *src, ch
 	}
 	while (glGetError() != GL_NO_ERROR)
 		; /* errors of the host's own calls are not ours */
-	if (!source_texture(g, src, &tex, &y0_top, error) || !ensure_conv(g, error))
+	if (!source_texture(src, &tex, &y0_top, error) || !ensure_conv(g, error))
 		return false;
 	gl_convert_out_size(ext->out_format, src->width, src->height, &ow, &oh);
 	if (!r3d_raw_frame_layout(ext->out_format, ow, oh, strides, offsets, &n_planes, &size)) {
@@ -347,7 +332,7 @@ bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source
 	}
 	while (glGetError() != GL_NO_ERROR)
 		; /* errors of the host's own calls are not ours */
-	if (!source_texture(g, src, &tex, &y0_top, error) || !ensure_conv(g, error) ||
+	if (!source_texture(src, &tex, &y0_top, error) || !ensure_conv(g, error) ||
 	    !gl_convert_draw(&g->conv, tex, src->width, src->height, y0_top, error))
 		return false;
 	GLsync fence = glFenceSync(GL_SYNC_GPU_COMMANDS_COMPLETE, 0);
@@ -392,7 +377,6 @@ static void gl_destroy(struct r3d_extractor *ext)
 		slot_release(&g->ring[i]);
 	if (g->conv_ready)
 		gl_convert_finish(&g->conv);
-	gl_dmabuf_release(&g->dmabuf);
 	if (g->fbo)
 		glDeleteFramebuffers(1, &g->fbo);
 	free(g->row);
@@ -441,7 +425,6 @@ struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_f
 	}
 	r3d_extractor_init(&g->base, &gl_impl, out_format);
 	g->inflight = -1;
-	g->dmabuf.fd = -1;
 	g->persistent = want_persistent(mapping);
 	glGenFramebuffers(1, &g->fbo);
 	if (!g->fbo) {

@@ -66,7 +66,7 @@ struct r3d_stream {
 
 	/* owner thread */
 	struct r3d_source source;
-	struct readback *gl_rb;            /* GL and dmabuf sources: chosen at the first GL dispatch */
+	struct readback *gl_rb;            /* GL sources: chosen at the first GL dispatch */
 	struct readback *cpu_rb;           /* CPU sources */
 	struct readback_params rb_params;
 	enum r3d_readback mode;            /* under lock: gl_rb's, or before it the one asked for (never AUTO) */
@@ -653,27 +653,6 @@ bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int wid
 	return set_source(s, &src);
 }
 
-bool r3d_stream_set_source_dmabuf(struct r3d_stream *s, int fd, int width, int height, uint32_t fourcc,
-				  uint64_t modifier, uint32_t stride, uint32_t offset, bool y0_top)
-{
-	char *error = NULL;
-	if (!s)
-		return false;
-	struct r3d_source src = { .kind = R3D_SOURCE_DMABUF, .width = width, .height = height };
-	src.u.dmabuf.fd = fd;
-	src.u.dmabuf.fourcc = fourcc;
-	src.u.dmabuf.modifier = modifier;
-	src.u.dmabuf.stride = stride;
-	src.u.dmabuf.offset = offset;
-	src.u.dmabuf.y0_top = y0_top;
-	if (!r3d_dmabuf_check(&src, &error)) {
-		r3d_log(R3D_LOG_ERROR, "stream: %s", error ? error : "bad dmabuf");
-		free(error);
-		return false;
-	}
-	return set_source(s, &src);
-}
-
 void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
 {
 	if (!s)
@@ -698,7 +677,7 @@ static struct readback *readback_for(struct r3d_stream *s, bool broken, char **e
 			s->cpu_rb = readback_create(&readback_cpu_impl, &s->rb_params, error);
 		return s->cpu_rb;
 	}
-	if (s->source.kind != R3D_SOURCE_GL_TEXTURE && s->source.kind != R3D_SOURCE_DMABUF) {
+	if (s->source.kind != R3D_SOURCE_GL_TEXTURE) {
 		r3d_set_error(error, "stream: no source set");
 		return NULL;
 	}

@@ -2,9 +2,9 @@
  * remote3d — extractors: get a source's pixels into CPU memory.
  *
  * One struct with an impl table per backend, chosen at run time:
- *   gl  (extract-gl.c)  a GL texture visible in the caller's current context,
- *                       or a dmabuf imported through EGL_EXT_image_dma_buf_import
- *                       into a texture of that context:
+ *   gl  (extract-gl.c)  a GL texture visible in the caller's current context
+ *                       (a host with a dmabuf imports it into one first:
+ *                       QEMU's egl_dmabuf_import_texture):
  *                       - extract() with a 32-bit out_format: FBO +
  *                         glReadPixels (synchronous), rows flipped on the CPU;
  *                       - extract() with NV12/I420: converted by a shader
@@ -109,12 +109,5 @@ void r3d_gl_planes_discard(struct r3d_gl_planes *planes); /* GL context current;
  * timeout, mapping a buffer the GPU wrote) libremote3d made on the calling
  * thread so far: tests prove with it which thread waits. 0 without GL. */
 unsigned long r3d_gl_blocking_calls(void);
-
-/* A dmabuf source's arguments, checked without GL: fd open, fourcc known
- * (DRM_FORMAT_XRGB8888/ARGB8888/XBGR8888/ABGR8888), size 1..R3D_FRAME_MAX_SIDE, stride >=
- * width * 4 and a multiple of 4, the planes within the buffer's size when the
- * fd tells it. False + error naming the bad argument. The modifier is checked
- * at import (it depends on EGL_EXT_image_dma_buf_import_modifiers). */
-bool r3d_dmabuf_check(const struct r3d_source *src, char **error);
 
 #endif

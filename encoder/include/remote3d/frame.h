@@ -1,8 +1,8 @@
 /*
  * remote3d — what a frame is.
  *
- * struct r3d_source says where the picture lives (CPU memory, a GL texture,
- * a dmabuf) and is what extractors read. struct r3d_raw_frame is CPU
+ * struct r3d_source says where the picture lives (CPU memory or a GL
+ * texture) and is what extractors read. struct r3d_raw_frame is CPU
  * memory in a known pixel format, rows top-down, which encoders take.
  * struct r3d_frame_timing rides with a frame from its dirty mark to the
  * hand-off of its access unit.
@@ -45,7 +45,6 @@ enum r3d_source_kind {
 	R3D_SOURCE_NONE,
 	R3D_SOURCE_CPU,
 	R3D_SOURCE_GL_TEXTURE,
-	R3D_SOURCE_DMABUF, /* imported through EGL_EXT_image_dma_buf_import (extract-gl.c) */
 };
 
 struct r3d_source {
@@ -61,19 +60,12 @@ struct r3d_source {
 			unsigned texture; /* GL_TEXTURE_2D name visible in the current context */
 			bool y0_top;      /* true: texture row 0 is the top of the picture */
 		} gl;
-		struct {
-			int fd;
-			uint32_t fourcc;   /* DRM_FORMAT_* */
-			uint64_t modifier; /* DRM_FORMAT_MOD_* */
-			uint32_t stride, offset;
-			bool y0_top;
-		} dmabuf;
 	} u;
 };
 
 #define R3D_FRAME_MAX_PLANES 3
 
-/* The largest frame side laid out or imported: GL's usual
+/* The largest frame side laid out: GL's usual
  * GL_MAX_TEXTURE_SIZE, and far from any size computation's overflow. */
 #define R3D_FRAME_MAX_SIDE 16384
 

@@ -5,7 +5,7 @@
  *  - the owner thread (in QEMU the main loop, which owns the GL context)
  *    calls set_source_*, mark_dirty and dispatch. Extraction starts in
  *    dispatch, on that thread, in the owner's current context (the same
- *    context at every dispatch). A GL or dmabuf source is converted to YUV
+ *    context at every dispatch). A GL source is converted to YUV
  *    on the GPU there; then (see r3d_stream_readback_mode) either the
  *    encoder thread waits for it and reads it in an EGL context shared
  *    with the owner's, or the owner reads it back asynchronously (PBO +
@@ -37,7 +37,7 @@
 #include "remote3d/rate-control.h"
 #include "remote3d/stats.h"
 
-/* How GL/dmabuf sources are read back:
+/* How GL sources are read back:
  *  - thread: converted to YUV on the owner thread, read on the encoder
  *    thread in an EGL context shared with the owner's;
  *  - sync: the synchronous BGRx readback on the owner thread (see
@@ -105,14 +105,6 @@ bool r3d_stream_set_source_gl(struct r3d_stream *s, unsigned texture, int width,
  * set_source/destroy; they are read only inside dispatch. */
 bool r3d_stream_set_source_cpu(struct r3d_stream *s, const void *pixels, int width, int height,
 			       int stride, enum r3d_pixel_format fmt);
-/* A dmabuf (fd, DRM fourcc XRGB8888/ARGB8888/XBGR8888/ABGR8888, modifier
- * (DRM_FORMAT_MOD_INVALID = implicit), stride, offset), imported through
- * EGL_EXT_image_dma_buf_import into the owner's current EGL context at
- * dispatch, then read like a GL texture. The fd stays the caller's: valid
- * until the next set_source/destroy; the import is cached while fd and
- * parameters are unchanged. False (logged) on bad arguments (r3d_dmabuf_check). */
-bool r3d_stream_set_source_dmabuf(struct r3d_stream *s, int fd, int width, int height, uint32_t fourcc,
-				  uint64_t modifier, uint32_t stride, uint32_t offset, bool y0_top);
 void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage /* NULL = all */);
 /* Extracts the newest frame iff dirty && sink ready && encoder idle (&& pacing). */
 void r3d_stream_dispatch(struct r3d_stream *s);
