@@ -45,7 +45,6 @@ struct gl_extractor {
 	size_t row_size;
 	struct gl_convert conv;
 	bool conv_ready;
-	bool persistent;
 	struct readback_slot ring[R3D_EXTRACT_RING];
 	unsigned next;
 	int inflight; /* ring index, -1 = none */
@@ -93,7 +92,7 @@ static bool extract_yuv(struct gl_extractor *g, GLuint tex, int w, int h, bool y
 	while (glGetError() != GL_NO_ERROR)
 		; /* errors of the host's own calls are not ours */
 	return ensure_conv(g, error) && gl_convert_draw(&g->conv, tex, w, h, y0_top, error) &&
-	       gl_convert_read(&g->conv, 0, out->planes[0], error);
+	       gl_convert_read(&g->conv, 0, out->planes[0], &g->base.gpu_waits, error);
 }
 
 static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
@@ -140,7 +139,7 @@ static bool gl_extract(struct r3d_extractor *ext, const struct r3d_source *src,
 	glPixelStorei(GL_PACK_ROW_LENGTH, out->strides[0] / 4);
 	GLenum format = ext->out_format == R3D_FORMAT_BGRA || ext->out_format == R3D_FORMAT_BGRX ? GL_BGRA
 												  : GL_RGBA;
-	gl_blocking_count();
+	ext->gpu_waits++;
 	glReadPixels(0, 0, src->width, src->height, format, GL_UNSIGNED_BYTE, out->planes[0]);
 	GLenum err = glGetError();
 	if (err != GL_NO_ERROR) {
@@ -182,7 +181,7 @@ static bool slot_prepare(struct gl_extractor *g, struct readback_slot *sl, size_
 	slot_release(sl);
 	glGenBuffers(1, &sl->pbo);
 	GLuint old = gl_pack_buffer_bind(sl->pbo);
-	if (g->persistent) {
+	if (g->base.persistent_map) {
 		GLbitfield flags = GL_MAP_READ_BIT | GL_MAP_PERSISTENT_BIT | GL_MAP_COHERENT_BIT;
 		glBufferStorage(GL_PIXEL_PACK_BUFFER, (GLsizeiptr)size, NULL, flags | GL_CLIENT_STORAGE_BIT);
 		sl->map = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)size, flags);
@@ -192,7 +191,7 @@ static bool slot_prepare(struct gl_extractor *g, struct readback_slot *sl, size_
 	}
 	gl_pack_buffer_bind(old);
 	GLenum err = glGetError();
-	if (!sl->pbo || err != GL_NO_ERROR || (g->persistent ? !sl->map : !sl->copy)) {
+	if (!sl->pbo || err != GL_NO_ERROR || (g->base.persistent_map ? !sl->map : !sl->copy)) {
 		r3d_set_error(error, "extract (gl): cannot make a %zu-byte readback buffer (GL error 0x%x)",
 			      size, err);
 		slot_release(sl);
@@ -262,7 +261,7 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 		/* converted: now the (asynchronous on a GPU) read into the PBO */
 		while (glGetError() != GL_NO_ERROR)
 			;
-		if (!gl_convert_read(&g->conv, sl->pbo, NULL, error)) {
+		if (!gl_convert_read(&g->conv, sl->pbo, NULL, &g->base.gpu_waits, error)) {
 			g->inflight = -1;
 			return -1;
 		}
@@ -286,9 +285,9 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 			      glGetError());
 		return -1;
 	}
-	if (!g->persistent) {
+	if (!g->base.persistent_map) {
 		GLuint old = gl_pack_buffer_bind(sl->pbo);
-		gl_blocking_count();
+		g->base.gpu_waits++;
 		void *p = glMapBufferRange(GL_PIXEL_PACK_BUFFER, 0, (GLsizeiptr)sl->size, GL_MAP_READ_BIT);
 		if (p) {
 			memcpy(sl->copy, p, sl->size);
@@ -301,7 +300,8 @@ static int gl_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **
 			return -1;
 		}
 	}
-	if (!r3d_raw_frame_wrap(out, ext->out_format, sl->width, sl->height, g->persistent ? sl->map : sl->copy)) {
+	uint8_t *pixels = g->base.persistent_map ? sl->map : sl->copy;
+	if (!r3d_raw_frame_wrap(out, ext->out_format, sl->width, sl->height, pixels)) {
 		r3d_set_error(error, "extract (gl): bad frame layout");
 		return -1;
 	}
@@ -360,16 +360,6 @@ void r3d_gl_planes_discard(struct r3d_gl_planes *planes)
 	}
 }
 
-unsigned long r3d_gl_blocking_calls(void)
-{
-	return gl_blocking_calls();
-}
-
-bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)
-{
-	return ext && strcmp(ext->impl->name, "gl") == 0 && ((const struct gl_extractor *)ext)->persistent;
-}
-
 static void gl_destroy(struct r3d_extractor *ext)
 {
 	struct gl_extractor *g = (struct gl_extractor *)ext;
@@ -425,7 +415,7 @@ struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_f
 	}
 	r3d_extractor_init(&g->base, &gl_impl, out_format);
 	g->inflight = -1;
-	g->persistent = want_persistent(mapping);
+	g->base.persistent_map = want_persistent(mapping);
 	glGenFramebuffers(1, &g->fbo);
 	if (!g->fbo) {
 		r3d_set_error(error, "extract (gl): glGenFramebuffers failed");

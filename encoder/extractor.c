@@ -13,6 +13,8 @@ void r3d_extractor_init(struct r3d_extractor *ext, const struct r3d_extractor_im
 		abort();
 	ext->impl = impl;
 	ext->out_format = out_format;
+	ext->persistent_map = false;
+	ext->gpu_waits = 0;
 }
 
 bool r3d_extractor_extract(struct r3d_extractor *ext, const struct r3d_source *src,
@@ -83,12 +85,6 @@ struct r3d_extractor *r3d_extractor_create_gl_mapped(enum r3d_pixel_format out_f
 	return NULL;
 }
 
-bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext)
-{
-	(void)ext;
-	return false;
-}
-
 bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source *src,
 			      struct r3d_gl_planes *out, char **error)
 {
@@ -102,10 +98,5 @@ bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source
 void r3d_gl_planes_discard(struct r3d_gl_planes *planes)
 {
 	(void)planes;
-}
-
-unsigned long r3d_gl_blocking_calls(void)
-{
-	return 0;
 }
 #endif

@@ -262,11 +262,6 @@ void r3d_frame_source_handed(struct r3d_frame_source *fs, struct r3d_frame_timin
 	fs->unwritten++;
 }
 
-unsigned r3d_frame_source_in_flight(const struct r3d_frame_source *fs)
-{
-	return (fs->extracting ? 1u : 0u) + (fs->queued ? 1u : 0u) + (fs->encoding ? 1u : 0u);
-}
-
 void r3d_frame_source_get_counters(const struct r3d_frame_source *fs, struct r3d_frame_counters *out)
 {
 	*out = fs->counters;

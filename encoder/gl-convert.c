@@ -231,20 +231,6 @@ out:
 	return ok;
 }
 
-/* ---- what may wait ---- */
-
-static _Thread_local unsigned long blocking_calls;
-
-void gl_blocking_count(void)
-{
-	blocking_calls++;
-}
-
-unsigned long gl_blocking_calls(void)
-{
-	return blocking_calls;
-}
-
 int gl_convert_plane_count(enum r3d_pixel_format fmt)
 {
 	return plane_count(fmt);
@@ -260,7 +246,6 @@ static void read_plane(enum r3d_pixel_format f, int i, int w, int h, int stride,
 	if (!is_yuv(f) && (f == R3D_FORMAT_BGRA || f == R3D_FORMAT_BGRX))
 		format = GL_BGRA;
 	glPixelStorei(GL_PACK_ROW_LENGTH, stride / bpp);
-	gl_blocking_count(); /* a software rasterizer copies here, waiting for the pass */
 	glReadPixels(0, 0, w / p.div, h / p.div, format, GL_UNSIGNED_BYTE, at);
 }
 
@@ -292,7 +277,6 @@ bool gl_convert_read_planes(enum r3d_pixel_format fmt, const GLuint *textures, i
 				format = GL_BGRA;
 			glPixelStorei(GL_PACK_ROW_LENGTH, strides[i] / bpp);
 			glBindTexture(GL_TEXTURE_2D, textures[i]);
-			gl_blocking_count();
 			glGetTexImage(GL_TEXTURE_2D, 0, format, GL_UNSIGNED_BYTE, (uint8_t *)dst + offsets[i]);
 		}
 		glBindTexture(GL_TEXTURE_2D, 0);
@@ -325,7 +309,7 @@ bool gl_convert_read_planes(enum r3d_pixel_format fmt, const GLuint *textures, i
 	return true;
 }
 
-bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
+bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, uint64_t *gpu_waits, char **error)
 {
 	int strides[R3D_FRAME_MAX_PLANES];
 	size_t offsets[R3D_FRAME_MAX_PLANES], size;
@@ -350,6 +334,7 @@ bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error)
 		}
 		/* with a PBO bound the pointer is an offset into it */
 		void *at = pbo ? (void *)(uintptr_t)offsets[i] : (uint8_t *)dst + offsets[i];
+		(*gpu_waits)++; /* a software rasterizer copies here, waiting for the pass */
 		read_plane(f, i, c->width, c->height, strides[i], at);
 	}
 	GLenum err = glGetError();

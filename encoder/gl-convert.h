@@ -49,8 +49,9 @@ bool gl_convert_draw(struct gl_convert *c, GLuint texture, int src_w, int src_h,
 
 /* glReadPixels every plane into the bound GL_PIXEL_PACK_BUFFER (offsets
  * from 0) or into memory at dst (no PBO), laid out as r3d_raw_frame_layout
- * says for the output size. Saves/restores the pack state and read FBO. */
-bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, char **error);
+ * says for the output size, adding each read (it may wait for the GPU) to
+ * *gpu_waits. Saves/restores the pack state and read FBO. */
+bool gl_convert_read(struct gl_convert *c, GLuint pbo, void *dst, uint64_t *gpu_waits, char **error);
 
 /* The number of planes (targets) of fmt: 1..3. */
 int gl_convert_plane_count(enum r3d_pixel_format fmt);
@@ -62,12 +63,5 @@ int gl_convert_plane_count(enum r3d_pixel_format fmt);
  * fence. The read framebuffer binding and pack state are left changed. */
 bool gl_convert_read_planes(enum r3d_pixel_format fmt, const GLuint *textures, int w, int h, GLuint fbo,
 			    void *dst, char **error);
-
-/* Calls that may wait for the GPU (glReadPixels, a glClientWaitSync with a
- * timeout, mapping a buffer the GPU writes) made by libremote3d on the
- * calling thread: counted so that a test can prove the owner thread makes
- * none in the encoder-thread readback mode. */
-void gl_blocking_count(void);
-unsigned long gl_blocking_calls(void);
 
 #endif

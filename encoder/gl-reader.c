@@ -143,7 +143,6 @@ bool r3d_gl_reader_read(struct r3d_gl_reader *r, struct r3d_gl_planes *planes, u
 		r3d_set_error(error, "gl reader: not bound, or no fenced planes to read");
 		return false;
 	}
-	gl_blocking_count();
 	GLenum w = glClientWaitSync((GLsync)planes->fence, 0, (GLuint64)timeout_us * 1000u);
 	glDeleteSync((GLsync)planes->fence);
 	planes->fence = NULL;

@@ -50,16 +50,22 @@ static enum readback_status pbo_start(struct readback *rb, const struct r3d_sour
 {
 	struct gl_pbo_readback *g = (struct gl_pbo_readback *)rb;
 
-	if (!g->ext)
+	if (!g->ext) {
 		g->ext = r3d_extractor_create_gl_mapped(g->format, g->mapping, error);
-	if (!g->ext)
-		return READBACK_FAILED;
+		if (!g->ext)
+			return READBACK_FAILED;
+		r3d_log(R3D_LOG_INFO, "stream: poll readback into %s buffers (R3D_GL_PERSISTENT)",
+			g->ext->persistent_map ? "persistently mapped" : "mapped and copied");
+	}
 	if (!r3d_extractor_is_async(g->ext)) {
 		r3d_set_error(error, "stream: the %s extractor has no asynchronous readback", g->ext->impl->name);
 		return READBACK_FAILED;
 	}
 	g->begun_us = r3d_time_us();
-	if (!r3d_extractor_begin(g->ext, src, error))
+	uint64_t waits = g->ext->gpu_waits;
+	bool ok = r3d_extractor_begin(g->ext, src, error);
+	out->gpu_waits = g->ext->gpu_waits - waits;
+	if (!ok)
 		return READBACK_FAILED;
 	out->again_us = clamp_us(g->estimate_us, FIRST_LOOK_MIN_US, FIRST_LOOK_MAX_US);
 	return READBACK_PENDING;
@@ -69,7 +75,9 @@ static enum readback_status pbo_poll(struct readback *rb, struct readback_out *o
 {
 	struct gl_pbo_readback *g = (struct gl_pbo_readback *)rb;
 
+	uint64_t waits = g->ext->gpu_waits;
 	int r = r3d_extractor_poll(g->ext, &out->frame, error);
+	out->gpu_waits = g->ext->gpu_waits - waits;
 	if (r < 0)
 		return READBACK_FAILED;
 	if (r == 0) {

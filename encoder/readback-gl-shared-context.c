@@ -49,9 +49,12 @@ static enum readback_status shared_start(struct readback *rb, const struct r3d_s
 
 	if (!g->ext)
 		g->ext = r3d_extractor_create_gl(g->format, error);
-	if (!g->ext || !r3d_extractor_gl_convert(g->ext, src, &out->planes, error))
+	if (!g->ext)
 		return READBACK_FAILED;
-	return READBACK_ON_ENCODER;
+	uint64_t waits = g->ext->gpu_waits; /* none: the conversion is only drawn and fenced */
+	bool ok = r3d_extractor_gl_convert(g->ext, src, &out->planes, error);
+	out->gpu_waits = g->ext->gpu_waits - waits;
+	return ok ? READBACK_ON_ENCODER : READBACK_FAILED;
 }
 
 static bool shared_read(struct readback *rb, struct r3d_gl_planes *planes, const struct r3d_raw_frame **out,

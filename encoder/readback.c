@@ -105,7 +105,10 @@ enum readback_status readback_sync_extract(struct readback_sync *rs, const struc
 					   struct readback_out *out, char **error)
 {
 	struct r3d_raw_frame *f = &rs->frame[rs->next];
-	if (!r3d_extractor_extract(rs->ext, src, f, error))
+	uint64_t waits = rs->ext->gpu_waits;
+	bool ok = r3d_extractor_extract(rs->ext, src, f, error);
+	out->gpu_waits = rs->ext->gpu_waits - waits;
+	if (!ok)
 		return READBACK_FAILED;
 	out->frame = *f;
 	rs->next ^= 1; /* the encoder may read this one while the next is extracted */

@@ -34,6 +34,8 @@ struct readback_out {
 	struct r3d_raw_frame frame;  /* READBACK_DONE */
 	struct r3d_gl_planes planes; /* READBACK_ON_ENCODER */
 	uint64_t again_us;           /* READBACK_PENDING */
+	uint64_t gpu_waits;          /* any status: the calls of this start or poll that
+					may have waited for the GPU (extractor.h) */
 };
 
 /* What every strategy is made from. */

@@ -66,7 +66,7 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 		"\"handed\":%llu,\"refreshes\":%llu,\"partial_damage\":%llu,"
 		"\"full_damage\":%llu,\"damage_fraction_mean\":%.4f,\"readbacks\":%llu,"
 		"\"extract_errors\":%llu,\"encode_errors\":%llu,\"keyframes\":%llu,"
-		"\"keyframe_requests\":%llu,\"bytes\":%llu,\"readback_bytes\":%llu,"
+		"\"keyframe_requests\":%llu,\"bytes\":%llu,\"readback_bytes\":%llu,\"owner_gpu_waits\":%llu,"
 		"\"client_frames\":%u,\"client_drops\":%u,\"client_margin_ms\":%d,"
 		"\"queue_frames\":%u,\"queue_bytes\":%llu,\"bitrate_kbps\":%u,",
 		(unsigned long long)st->marked, (unsigned long long)st->extracted,
@@ -77,8 +77,8 @@ void r3d_stats_print_json(const struct r3d_stats *st, FILE *f)
 		(unsigned long long)st->extract_errors,
 		(unsigned long long)st->encode_errors, (unsigned long long)st->keyframes,
 		(unsigned long long)st->keyframe_requests, (unsigned long long)st->bytes,
-		(unsigned long long)st->readback_bytes, st->client_frames, st->client_drops,
-		st->client_margin_ms, st->queue_frames, (unsigned long long)st->queue_bytes,
+		(unsigned long long)st->readback_bytes, (unsigned long long)st->owner_gpu_waits,
+		st->client_frames, st->client_drops, st->client_margin_ms, st->queue_frames, (unsigned long long)st->queue_bytes,
 		st->bitrate_kbps);
 	if (st->rate_control) {
 		const struct r3d_rate_state *r = &st->rate;

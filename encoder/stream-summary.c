@@ -29,10 +29,12 @@ void stream_summary_log(const struct r3d_stats *st, const struct r3d_stats *prev
 	const struct r3d_stage_stats *d = &st->stage[R3D_STAGE_DISPATCH], *x = &st->stage[R3D_STAGE_EXTRACT],
 				     *e = &st->stage[R3D_STAGE_ENCODE], *t = &st->stage[R3D_STAGE_TOTAL];
 	r3d_log(R3D_LOG_INFO,
-		"stream stats, last %.1f s: marked %.1f/s, read back %.1f/s, encoded %.1f/s, dropped %.1f/s, "
-		"%.2f Mbit/s; last %u frames (ms p50/p95/max): owner thread per readback %.2f/%.2f/%.2f, "
+		"stream stats, last %.1f s: marked %.1f/s, read back %.1f/s (owner thread GPU waits %.1f/s), "
+		"encoded %.1f/s, dropped %.1f/s, %.2f Mbit/s; last %u frames (ms p50/p95/max): owner thread "
+		"per readback %.2f/%.2f/%.2f, "
 		"extract %.2f/%.2f, encode %.2f/%.2f, mark->handed %.2f/%.2f",
 		secs, (double)(st->marked - prev->marked) / secs, (double)(st->readbacks - prev->readbacks) / secs,
+		(double)(st->owner_gpu_waits - prev->owner_gpu_waits) / secs,
 		(double)(st->encoded - prev->encoded) / secs, (double)(st->dropped - prev->dropped) / secs,
 		(double)(st->bytes - prev->bytes) * 8 / secs / 1e6, (unsigned)d->window, d->median_us / 1e3,
 		d->p95_us / 1e3, d->max_us / 1e3, x->median_us / 1e3, x->p95_us / 1e3, e->median_us / 1e3,

@@ -712,6 +712,7 @@ static void readback_outcome(struct r3d_stream *s, struct readback *rb, struct r
 			     enum readback_status st, const struct readback_out *out, uint64_t owner_us,
 			     char *error)
 {
+	s->extra.owner_gpu_waits += out->gpu_waits;
 	switch (st) {
 	case READBACK_ON_ENCODER:
 		/* to the encoder thread, which waits for the fence and reads */

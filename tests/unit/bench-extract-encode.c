@@ -139,7 +139,7 @@ static int per_frame(struct r3d_scene *sc, int w, int h, int frames)
 	}
 	printf("%dx%d, %d frames; baseline pipeline: %s\n  new pipeline: %s\n  PBOs persistently mapped: %s\n",
 	       w, h, frames, r3d_encoder_pipeline(enc_base), r3d_encoder_pipeline(enc_new),
-	       r3d_extractor_gl_persistent(ext_new) ? "yes" : "no (map + copy)");
+	       ext_new->persistent_map ? "yes" : "no (map + copy)");
 	struct fig owner_b = { 0 }, owner_n = { 0 }, rb_b = { 0 }, rb_n = { 0 }, enc_b = { 0 }, enc_n = { 0 },
 		   polls = { 0 }, begin_n = { 0 }, owner_t = { 0 }, rb_t = { 0 }, enc_t = { 0 };
 	struct r3d_raw_frame fb = { 0 }, fn = { 0 };

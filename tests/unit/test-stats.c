@@ -51,6 +51,7 @@ static void test_json_has_counters_and_every_stage(void)
 	memset(&st, 0, sizeof(st));
 	st.marked = 10;
 	st.dropped = 3;
+	st.owner_gpu_waits = 7;
 	st.stage[R3D_STAGE_ENCODE].median_us = 4242;
 	FILE *f = open_memstream(&buf, &len);
 	assert(f);
@@ -59,6 +60,7 @@ static void test_json_has_counters_and_every_stage(void)
 	assert(buf[0] == '{' && buf[len - 1] == '}');
 	assert(strstr(buf, "\"marked\":10,"));
 	assert(strstr(buf, "\"dropped\":3,"));
+	assert(strstr(buf, "\"owner_gpu_waits\":7,"));
 	assert(strstr(buf, "\"encode\":{\"count\":0,\"window\":0,\"median_us\":4242"));
 	for (int i = 0; i < R3D_STAGE_COUNT; i++) {
 		char key[64];

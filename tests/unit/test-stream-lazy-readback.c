@@ -11,8 +11,8 @@
  *                  (rendered == readbacks + dropped, rendered >> readbacks).
  *   owner-waits    in thread mode the owner thread (mark_dirty + dispatch, as
  *                  QEMU's main loop) makes no call that may wait for the GPU
- *                  (glReadPixels, glClientWaitSync with a timeout, buffer
- *                  maps: counted by libremote3d per thread) while the scene
+ *                  (glReadPixels, buffer maps: the stats' owner_gpu_waits,
+ *                  counted by the readback strategies) while the scene
  *                  renders as fast as it can, also while the encoder thread
  *                  is blocked in the sink; in poll mode the same loop makes
  *                  such calls (the count is real).
@@ -189,13 +189,15 @@ static int test_dropped(struct r3d_scene *sc)
 }
 
 /* Render, mark and dispatch for `ms` as QEMU's main loop would (also
- * dispatching when not asked); returns the owner thread's blocking GL calls.
+ * dispatching when not asked); returns the owner thread's calls that may
+ * have waited for the GPU meanwhile (the stats' owner_gpu_waits).
  * serialize: render only while the encoder thread makes no GL call (its read
  * done): a driver unsafe for concurrent shared-context reads (llvmpipe). */
 static unsigned long owner_loop(struct r3d_stream *s, struct r3d_scene *sc, int *seen, uint32_t *frame,
 				int ms, bool serialize)
 {
-	unsigned long before = r3d_gl_blocking_calls();
+	struct r3d_stats at_start;
+	r3d_stream_get_stats(s, &at_start);
 	uint64_t end = r3d_time_us() + (uint64_t)ms * 1000;
 	while (r3d_time_us() < end) {
 		struct r3d_stats st;
@@ -216,7 +218,9 @@ static unsigned long owner_loop(struct r3d_stream *s, struct r3d_scene *sc, int 
 			r3d_stream_dispatch(s);
 		host_turn(s, seen);
 	}
-	return r3d_gl_blocking_calls() - before;
+	struct r3d_stats at_end;
+	r3d_stream_get_stats(s, &at_end);
+	return at_end.owner_gpu_waits - at_start.owner_gpu_waits;
 }
 
 static int test_owner_waits(struct r3d_scene *sc)
@@ -243,8 +247,8 @@ static int test_owner_waits(struct r3d_scene *sc)
 	calls += owner_loop(s, sc, &seen, &frame, 700, serialize);
 	idle_host(s, &seen, 500);
 	r3d_stream_get_stats(s, &st);
-	printf("owner-waits (thread): %u frames rendered, %llu read back, %llu encoded; blocking GL calls on "
-	       "the owner thread: %lu; dispatch cost median %u us max %u us (max %llu us by the end of the "
+	printf("owner-waits (thread): %u frames rendered, %llu read back, %llu encoded; owner thread GPU waits: "
+	       "%lu; dispatch cost median %u us max %u us (max %llu us by the end of the "
 	       "blocked phase)\n", frame, (unsigned long long)st.readbacks, (unsigned long long)st.encoded, calls,
 	       st.stage[R3D_STAGE_DISPATCH].median_us, st.stage[R3D_STAGE_DISPATCH].max_us,
 	       (unsigned long long)dispatch_max_blocked);
@@ -263,7 +267,7 @@ static int test_owner_waits(struct r3d_scene *sc)
 	calls = owner_loop(s, sc, &seen, &frame, 700, false);
 	idle_host(s, &seen, 300);
 	r3d_stream_get_stats(s, &st);
-	printf("owner-waits (poll): %llu read back; blocking GL calls on the owner thread: %lu\n",
+	printf("owner-waits (poll): %llu read back; owner thread GPU waits: %lu\n",
 	       (unsigned long long)st.readbacks, calls);
 	assert(st.readbacks >= 1 && calls >= st.readbacks);
 	r3d_stream_destroy(s);

@@ -20,6 +20,7 @@
 #define REMOTE3D_EXTRACTOR_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "remote3d/frame.h"
 
@@ -43,6 +44,15 @@ struct r3d_extractor_impl {
 struct r3d_extractor {
 	const struct r3d_extractor_impl *impl;
 	enum r3d_pixel_format out_format; /* what extract() produces */
+	/* The asynchronous GL readback's buffers are persistently mapped (GL
+	 * 4.4 / ARB_buffer_storage: poll() copies nothing); false: mapped and
+	 * copied, or no such buffers (CPU). Set at create. */
+	bool persistent_map;
+	/* Calls so far that may have waited for the GPU: a glReadPixels (into
+	 * memory, or into a pixel buffer object: a software rasterizer copies
+	 * there), mapping a buffer the GPU wrote. Made on the thread whose
+	 * context the extractor uses, as all its calls are. 0 for CPU. */
+	uint64_t gpu_waits;
 };
 
 void r3d_extractor_init(struct r3d_extractor *ext, const struct r3d_extractor_impl *impl,
@@ -81,10 +91,6 @@ bool r3d_extractor_is_async(const struct r3d_extractor *ext);
 bool r3d_extractor_begin(struct r3d_extractor *ext, const struct r3d_source *src, char **error);
 int r3d_extractor_poll(struct r3d_extractor *ext, struct r3d_raw_frame *out, char **error);
 
-/* The GL backend's readback buffers are persistently mapped (GL 4.4 /
- * ARB_buffer_storage: poll() costs no copy) -- false: mapped and copied. */
-bool r3d_extractor_gl_persistent(const struct r3d_extractor *ext);
-
 /* Readback in another thread's context (the stream's encoder thread, an EGL
  * context shared with the caller's: remote3d/gl-reader.h). On the owner
  * thread r3d_extractor_gl_convert() only draws the conversion into the
@@ -104,10 +110,5 @@ struct r3d_gl_planes {
 bool r3d_extractor_gl_convert(struct r3d_extractor *ext, const struct r3d_source *src,
 			      struct r3d_gl_planes *out, char **error);
 void r3d_gl_planes_discard(struct r3d_gl_planes *planes); /* GL context current; NULL ok */
-
-/* Calls that may wait for the GPU (glReadPixels, glClientWaitSync with a
- * timeout, mapping a buffer the GPU wrote) libremote3d made on the calling
- * thread so far: tests prove with it which thread waits. 0 without GL. */
-unsigned long r3d_gl_blocking_calls(void);
 
 #endif

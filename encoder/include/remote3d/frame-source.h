@@ -139,9 +139,6 @@ void r3d_frame_source_encode_failed(struct r3d_frame_source *fs, struct r3d_fram
  * unwritten there until the sink's next ready. */
 void r3d_frame_source_handed(struct r3d_frame_source *fs, struct r3d_frame_timing *timing);
 
-/* Frames begun and not yet encoded (extracting, waiting for or in the encoder). */
-unsigned r3d_frame_source_in_flight(const struct r3d_frame_source *fs);
-
 void r3d_frame_source_get_counters(const struct r3d_frame_source *fs, struct r3d_frame_counters *out);
 
 #endif

@@ -55,6 +55,9 @@ struct r3d_stats {
 	uint64_t keyframe_requests;
 	uint64_t bytes;           /* access unit bytes handed */
 	uint64_t readback_bytes;  /* bytes read back from the source */
+	uint64_t owner_gpu_waits; /* the readbacks' calls on the owner thread that may have
+				     waited for the GPU (extractor.h: gpu_waits); none in
+				     the thread readback mode */
 	/* sink feedback, latest */
 	uint32_t client_frames, client_drops;
 	int32_t client_margin_ms;
