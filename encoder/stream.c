@@ -8,7 +8,8 @@
  * unwritten in the sink). How a frame is read back is the readback
  * strategy's (readback.h): chosen for GL sources at the first GL dispatch,
  * replaced by its fallback when it stops working; each keeps the frame the
- * encoder reads apart from the one it reads next.
+ * encoder reads apart from the one it reads next. The sink's feedback and
+ * rate control are stream-rate.c's; the state both share, stream-private.h.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -16,82 +17,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "readback.h"
 #include "remote3d/extractor.h"
-#include "remote3d/frame-source.h"
 #include "remote3d/log.h"
 #include "remote3d/priority.h"
-#include "remote3d/rate-control.h"
-#include "remote3d/stream.h"
-#include "stream-summary.h"
-#include "stream-timer.h"
+#include "stream-private.h"
 
-#define RATE_TICK_US 50000 /* rate control looks at the link this often without input */
 /* the size the encoder is made for when the config gives none: the first
  * source resizes it */
 #define DEFAULT_WIDTH 640
 #define DEFAULT_HEIGHT 480
 
-struct r3d_stream {
-	struct r3d_stream_config cfg;
-	const struct r3d_clock *clock;
-	char *encoder_name;
-	char backend[32]; /* the backend chosen at create ("auto" resolved) */
-
-	pthread_mutex_t lock;
-	pthread_cond_t cond;       /* the encoder thread: slot filled, quit */
-	pthread_t thread;
-	bool thread_started;
-	struct stream_timer timer; /* pacing, looks at a pending readback, rate control, the summary */
-
-	/* under lock */
-	struct r3d_frame_source fs;
-	bool slot_full;
-	struct r3d_frame_ticket slot;
-	struct r3d_raw_frame slot_frame;  /* the pixels (a descriptor: not owned) */
-	bool quit;
-	uint64_t pace_deadline_us; /* real monotonic time; 0 = none */
-	unsigned bitrate_kbps;
-	bool bitrate_changed;
-	bool rate_on;                /* cfg.rate_control */
-	struct r3d_rate_control rc;  /* rate-control.h: bitrate and fps cap from the link */
-	uint64_t rate_tick_us;       /* real monotonic time of the next timer look; 0 = none */
-	uint32_t socket_unsent;      /* the last transport sample's unsent bytes */
-	bool sink_held;              /* the sink has room, held back while too much is in flight */
-	uint64_t hold_until_us;      /* real monotonic time to look again; 0 = none */
-	struct r3d_stats_window win[R3D_STAGE_COUNT];
-	struct r3d_stats extra; /* the counters not in the frame source */
-	int encoder_nice;         /* cfg.encoder_nice resolved: the encoding threads' nice increment */
-	struct stream_summary summary; /* cfg.stats_interval_ms */
-
-	/* owner thread */
-	struct r3d_source source;
-	struct readback *gl_rb;            /* GL sources: chosen at the first GL dispatch */
-	struct readback *cpu_rb;           /* CPU sources */
-	struct readback_params rb_params;
-	enum r3d_readback mode;            /* under lock: gl_rb's, or before it the one asked for (never AUTO) */
-	bool inflight;                     /* a readback is pending (under lock) */
-	struct readback *inflight_rb;
-	struct r3d_frame_ticket inflight_ticket;
-	uint64_t inflight_owner_us;        /* owner-thread time spent on it so far */
-
-	/* READBACK_ON_ENCODER: the slot holds fenced planes the encoder thread reads */
-	bool slot_gpu;
-	struct r3d_gl_planes slot_planes;
-	struct readback *slot_rb;          /* the strategy that reads them */
-	bool rb_broken;                    /* under lock: gl_rb cannot read; its fallback from now on */
-	struct r3d_gl_planes stale_planes; /* under lock: a fence for the owner to delete */
-	struct readback *enc_rb;           /* encoder thread: the strategy it read with */
-
-	/* encoder thread (created in create() so errors surface there) */
-	struct r3d_encoder *enc;
-	int enc_width, enc_height;
-	enum r3d_pixel_format enc_format;
-};
-
 static void collect_stats(struct r3d_stream *s, struct r3d_stats *out);
 
-static void call_wakeup(struct r3d_stream *s)
+void stream_call_wakeup(struct r3d_stream *s)
 {
 	if (s->cfg.wakeup)
 		s->cfg.wakeup(s->cfg.opaque);
@@ -108,9 +46,7 @@ static void wake_in(struct r3d_stream *s, uint64_t us)
 	}
 }
 
-/* Under lock: true when a dispatch should come now (the caller calls
- * wakeup() once unlocked); a frame held back only by time gets the timer. */
-static bool extraction_due(struct r3d_stream *s)
+bool stream_extraction_due(struct r3d_stream *s)
 {
 	uint64_t wait_us = 0;
 	if (r3d_frame_source_should_extract(&s->fs, &wait_us))
@@ -118,44 +54,6 @@ static bool extraction_due(struct r3d_stream *s)
 	if (wait_us)
 		wake_in(s, wait_us);
 	return false;
-}
-
-/* Under lock: let the controller decide, and apply what changed: the
- * encoder's bitrate (by the encoder thread before its next frame) and the
- * frame source's fps cap. */
-static void rate_decide(struct r3d_stream *s)
-{
-	struct r3d_rate_state st;
-
-	if (!s->rate_on || !r3d_rate_control_decide(&s->rc, r3d_clock_now(s->clock), &st))
-		return;
-	if (st.encoder_kbps && st.encoder_kbps != s->bitrate_kbps) {
-		s->bitrate_kbps = st.encoder_kbps;
-		s->bitrate_changed = true;
-	}
-	unsigned nominal = r3d_fps_or_default(s->cfg.max_fps);
-	unsigned cap = st.fps_cap && st.fps_cap < nominal ? st.fps_cap : s->cfg.max_fps;
-	if (cap != s->fs.cfg.max_fps)
-		r3d_frame_source_set_max_fps(&s->fs, cap);
-}
-
-/* Under lock: the sink has room (or had, held back). Hand it to the frame
- * source unless the controller holds it while too much is in flight;
- * then look again when it expects the bytes drained (the timer) or at the
- * next transport sample. True when a dispatch should come now. */
-static bool offer_room(struct r3d_stream *s)
-{
-	uint64_t hold = s->rate_on ? r3d_rate_control_hold_us(&s->rc, r3d_clock_now(s->clock)) : 0;
-	if (hold) {
-		s->sink_held = true;
-		s->hold_until_us = r3d_time_us() + hold;
-		stream_timer_poke(&s->timer);
-		return false;
-	}
-	s->sink_held = false;
-	s->hold_until_us = 0;
-	r3d_frame_source_sink_ready(&s->fs);
-	return extraction_due(s);
 }
 
 static struct r3d_encoder *make_encoder(struct r3d_stream *s, int w, int h, enum r3d_pixel_format fmt,
@@ -234,7 +132,7 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 	if (!au) {
 		r3d_frame_source_encode_failed(&s->fs, &t->timing);
 		pthread_mutex_unlock(&s->lock);
-		call_wakeup(s); /* the sink still has room */
+		stream_call_wakeup(s); /* the sink still has room */
 		return;
 	}
 	r3d_frame_source_encoded(&s->fs, &au->timing);
@@ -256,15 +154,11 @@ static void encode_slot(struct r3d_stream *s, struct r3d_frame_ticket *t, const 
 	r3d_frame_source_handed(&s->fs, &timing);
 	s->extra.bytes += size;
 	record_frame_stats(s, &timing);
-	if (s->rate_on) {
-		r3d_rate_control_on_frame(&s->rc, timing.handed_us, size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
-					  keyframe);
-		rate_decide(s);
-	}
-	bool go = extraction_due(s);
+	stream_rate_on_frame(s, &timing, size, keyframe);
+	bool go = stream_extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
-		call_wakeup(s);
+		stream_call_wakeup(s);
 }
 
 /* READBACK_ON_ENCODER: the strategy waits for the owner's conversion and
@@ -290,7 +184,7 @@ static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct
 		r3d_frame_source_extract_failed(&s->fs, t);
 		pthread_mutex_unlock(&s->lock);
 		free(error);
-		call_wakeup(s);
+		stream_call_wakeup(s);
 		return false;
 	}
 	r3d_frame_source_extracted(&s->fs, t);
@@ -298,10 +192,10 @@ static bool read_planes(struct r3d_stream *s, struct r3d_frame_ticket *t, struct
 	s->extra.readback_bytes += (*f)->size;
 	/* read: the owner may convert the next frame into the same targets */
 	r3d_frame_source_encode_started(&s->fs);
-	bool go = extraction_due(s);
+	bool go = stream_extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
-		call_wakeup(s);
+		stream_call_wakeup(s);
 	return true;
 }
 
@@ -334,11 +228,11 @@ static void *encoder_thread(void *opaque)
 			bool go = false;
 			if (!gpu) {
 				r3d_frame_source_encode_started(&s->fs);
-				go = extraction_due(s);
+				go = stream_extraction_due(s);
 			}
 			pthread_mutex_unlock(&s->lock);
 			if (go)
-				call_wakeup(s); /* the next frame's readback overlaps this encode */
+				stream_call_wakeup(s); /* the next frame's readback overlaps this encode */
 			const struct r3d_raw_frame *read = NULL;
 			if (!gpu)
 				encode_slot(s, &t, &frame, kbps, changed);
@@ -368,15 +262,9 @@ static void log_summary(struct r3d_stream *s, uint64_t now)
 	pthread_mutex_lock(&s->lock);
 }
 
-static uint64_t earliest(uint64_t a, uint64_t b)
-{
-	return !a || (b && b < a) ? b : a;
-}
-
 /* The timer (stream-timer.h), under lock: wakeup() at pace_deadline_us
  * (max_fps pacing, a pipelined start, the next look at a pending
- * readback), the sink offered again when a hold ends, rate control's
- * look at the link without input, and the summary. */
+ * readback), rate control's (stream-rate.c), and the summary. */
 static uint64_t timer_fire(void *opaque, uint64_t now)
 {
 	struct r3d_stream *s = opaque;
@@ -386,28 +274,16 @@ static uint64_t timer_fire(void *opaque, uint64_t now)
 		log_summary(s, now);
 		return now;
 	}
-	if (s->rate_tick_us && now >= s->rate_tick_us) {
-		s->rate_tick_us = now + RATE_TICK_US;
-		rate_decide(s);
+	if (stream_rate_timer(s, now))
 		return now;
-	}
-	if (s->hold_until_us && now >= s->hold_until_us) {
-		s->hold_until_us = 0;
-		if (s->sink_held && offer_room(s)) {
-			pthread_mutex_unlock(&s->lock);
-			call_wakeup(s);
-			pthread_mutex_lock(&s->lock);
-		}
-		return now;
-	}
 	if (s->pace_deadline_us && now >= s->pace_deadline_us) {
 		s->pace_deadline_us = 0;
 		pthread_mutex_unlock(&s->lock);
-		call_wakeup(s);
+		stream_call_wakeup(s);
 		pthread_mutex_lock(&s->lock);
 		return now;
 	}
-	return earliest(earliest(earliest(s->pace_deadline_us, stats_at), s->rate_tick_us), s->hold_until_us);
+	return stream_earliest_us(stream_earliest_us(s->pace_deadline_us, stats_at), stream_rate_next_us(s));
 }
 
 /* ---- life cycle ---- */
@@ -434,42 +310,6 @@ static bool config_ok(const struct r3d_stream_config *cfg, char **error)
 			      R3D_ENCODER_NICE_MAX);
 		return false;
 	}
-	return true;
-}
-
-/* The start bitrate, and rate control when asked for (w x h: the size). */
-static bool rate_setup(struct r3d_stream *s, int w, int h, char **error)
-{
-	const struct r3d_stream_config *cfg = &s->cfg;
-
-	s->bitrate_kbps = cfg->bitrate_kbps ? cfg->bitrate_kbps
-					    : r3d_encoder_default_bitrate(w, h, r3d_fps_or_default(cfg->max_fps));
-	if (!cfg->rate_control)
-		return true;
-	unsigned min = cfg->min_bitrate_kbps;
-	struct r3d_rate_config rcfg = {
-		.start_kbps = s->bitrate_kbps,
-		.min_kbps = min,
-		/* a good link keeps the start bitrate: it is the quality asked for */
-		.max_kbps = cfg->max_bitrate_kbps ? cfg->max_bitrate_kbps
-						  : (min > s->bitrate_kbps ? min : s->bitrate_kbps),
-		.max_fps = r3d_fps_or_default(cfg->max_fps),
-		.width = w,
-		.height = h,
-	};
-	/* the size's default start goes inside the range; a given one must be in it */
-	if (!cfg->bitrate_kbps && rcfg.start_kbps < min)
-		rcfg.start_kbps = min;
-	if (!cfg->bitrate_kbps && rcfg.start_kbps > rcfg.max_kbps)
-		rcfg.start_kbps = rcfg.max_kbps;
-	const char *why = NULL;
-	if (!r3d_rate_config_check(&rcfg, &why)) {
-		r3d_set_error(error, "stream: rate control: %s", why ? why : "bad configuration");
-		return false;
-	}
-	r3d_rate_control_init(&s->rc, &rcfg, r3d_clock_now(s->clock));
-	s->rate_on = true;
-	s->bitrate_kbps = rcfg.start_kbps;
 	return true;
 }
 
@@ -522,7 +362,7 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	s->encoder_name = strdup(cfg->encoder && *cfg->encoder ? cfg->encoder : "auto");
 	s->cfg.encoder = s->encoder_name;
 	int w = cfg->width ? cfg->width : DEFAULT_WIDTH, h = cfg->height ? cfg->height : DEFAULT_HEIGHT;
-	if (!rate_setup(s, w, h, error))
+	if (!stream_rate_setup(s, w, h, error))
 		goto fail_alloc;
 	s->encoder_nice = cfg->encoder_nice == R3D_ENCODER_NICE_UNSET ? R3D_ENCODER_NICE_DEFAULT : cfg->encoder_nice;
 	struct r3d_frame_source_config fc = {
@@ -544,8 +384,7 @@ struct r3d_stream *r3d_stream_create(const struct r3d_stream_config *cfg, char *
 	if (!stream_timer_init(&s->timer, &s->lock, timer_fire, s, error))
 		goto fail_cond;
 	stream_summary_init(&s->summary, cfg->stats_interval_ms, r3d_time_us());
-	if (s->rate_on)
-		s->rate_tick_us = r3d_time_us() + RATE_TICK_US;
+	stream_rate_start(s);
 
 	/* from here on r3d_stream_destroy() undoes what was done */
 	if (!first_encoder(s, w, h, error))
@@ -660,11 +499,11 @@ void r3d_stream_mark_dirty(struct r3d_stream *s, const struct r3d_rect *damage)
 	uint64_t t0 = r3d_time_us();
 	pthread_mutex_lock(&s->lock);
 	r3d_frame_source_mark_dirty(&s->fs, damage);
-	bool go = extraction_due(s);
+	bool go = stream_extraction_due(s);
 	r3d_stats_window_add(&s->win[R3D_STAGE_MARK], r3d_time_us() - t0);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
-		call_wakeup(s);
+		stream_call_wakeup(s);
 }
 
 /* The strategy for the source: for GL, chosen at the first GL dispatch
@@ -807,30 +646,13 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 
 /* ---- any thread ---- */
 
-void r3d_stream_sink_ready(struct r3d_stream *s)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->rate_on) {
-		r3d_rate_control_on_written(&s->rc, r3d_clock_now(s->clock), s->extra.queue_frames,
-					    s->extra.queue_bytes, s->socket_unsent);
-		rate_decide(s);
-	}
-	bool go = offer_room(s);
-	pthread_mutex_unlock(&s->lock);
-	if (go)
-		call_wakeup(s);
-}
-
 void r3d_stream_sink_gone(struct r3d_stream *s)
 {
 	if (!s)
 		return;
 	pthread_mutex_lock(&s->lock);
 	r3d_frame_source_sink_gone(&s->fs);
-	s->sink_held = false;
-	s->hold_until_us = 0;
+	stream_rate_sink_gone(s);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -841,54 +663,11 @@ void r3d_stream_request_keyframe(struct r3d_stream *s)
 	pthread_mutex_lock(&s->lock);
 	s->extra.keyframe_requests++;
 	r3d_frame_source_request_keyframe(&s->fs);
-	if (s->rate_on)
-		r3d_rate_control_on_keyframe_request(&s->rc, r3d_clock_now(s->clock));
-	bool go = extraction_due(s);
+	stream_rate_keyframe_requested(s);
+	bool go = stream_extraction_due(s);
 	pthread_mutex_unlock(&s->lock);
 	if (go)
-		call_wakeup(s);
-}
-
-void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->extra.client_frames = frames;
-	s->extra.client_drops = drops;
-	s->extra.client_margin_ms = margin_ms;
-	if (s->rate_on) {
-		r3d_rate_control_on_client_report(&s->rc, r3d_clock_now(s->clock), frames, drops, margin_ms);
-		rate_decide(s);
-	}
-	pthread_mutex_unlock(&s->lock);
-}
-
-void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->extra.queue_frames = frames;
-	s->extra.queue_bytes = bytes;
-	pthread_mutex_unlock(&s->lock);
-}
-
-void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transport_sample *t)
-{
-	if (!s || !t)
-		return;
-	pthread_mutex_lock(&s->lock);
-	s->socket_unsent = t->notsent_bytes;
-	bool go = false;
-	if (s->rate_on) {
-		r3d_rate_control_on_transport(&s->rc, r3d_clock_now(s->clock), t);
-		rate_decide(s);
-		go = s->sink_held && offer_room(s);
-	}
-	pthread_mutex_unlock(&s->lock);
-	if (go)
-		call_wakeup(s);
+		stream_call_wakeup(s);
 }
 
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out)
@@ -919,10 +698,7 @@ static void collect_stats(struct r3d_stream *s, struct r3d_stats *out)
 	out->damage_fraction_mean = c.extracted ? c.damage_fraction_sum / (double)c.extracted : 0;
 	out->extract_errors = c.extract_errors;
 	out->encode_errors = c.encode_errors;
-	out->bitrate_kbps = s->bitrate_kbps;
-	out->rate_control = s->rate_on;
-	if (s->rate_on)
-		out->rate = s->rc.st;
+	stream_rate_stats(s, out);
 	for (int i = 0; i < R3D_STAGE_COUNT; i++)
 		r3d_stats_window_summary(&s->win[i], &out->stage[i]);
 }
