@@ -262,25 +262,36 @@ bool r3d_stream_config_set(struct r3d_stream_config *cfg, const char *key, const
 	return false;
 }
 
-bool r3d_stream_config_check(const struct r3d_stream_config *cfg, char **error)
+bool r3d_stream_config_check_spelled(const struct r3d_stream_config *cfg, enum r3d_option_spelling spelling,
+				     char **error)
 {
 	unsigned lo = cfg->min_bitrate_kbps, hi = cfg->max_bitrate_kbps, b = cfg->bitrate_kbps;
+	/* what goes before a key, and between it and its value */
+	bool cli = spelling == R3D_SPELLING_LONG_OPTION;
+	const char *k = cli ? "--" : "";
+	char is = cli ? ' ' : '=';
 
 	if ((lo || hi) && !cfg->rate_control) {
-		r3d_set_error(error, "min-bitrate and max-bitrate need rate-control=on (they bound it)");
+		r3d_set_error(error, "%smin-bitrate and %smax-bitrate need %srate-control%con (they bound it)", k, k,
+			      k, is);
 		return false;
 	}
 	if (lo && hi && lo > hi) {
-		r3d_set_error(error, "min-bitrate=%u is above max-bitrate=%u", lo, hi);
+		r3d_set_error(error, "%smin-bitrate%c%u is above %smax-bitrate%c%u", k, is, lo, k, is, hi);
 		return false;
 	}
 	if (b && lo && b < lo) {
-		r3d_set_error(error, "bitrate=%u is below min-bitrate=%u", b, lo);
+		r3d_set_error(error, "%sbitrate%c%u is below %smin-bitrate%c%u", k, is, b, k, is, lo);
 		return false;
 	}
 	if (b && hi && b > hi) {
-		r3d_set_error(error, "bitrate=%u is above max-bitrate=%u", b, hi);
+		r3d_set_error(error, "%sbitrate%c%u is above %smax-bitrate%c%u", k, is, b, k, is, hi);
 		return false;
 	}
 	return true;
+}
+
+bool r3d_stream_config_check(const struct r3d_stream_config *cfg, char **error)
+{
+	return r3d_stream_config_check_spelled(cfg, R3D_SPELLING_KEY_VALUE, error);
 }

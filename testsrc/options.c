@@ -18,6 +18,7 @@
 
 #include "cli-number.h"
 #include "remote3d/stamp.h"
+#include "remote3d/stream.h"
 #include "scene.h"
 
 #define PROG "remote3d-testsrc"
@@ -175,6 +176,25 @@ static bool check_x509_dir(const char *dir)
 	return true;
 }
 
+/* The rate-control bounds with the start bitrate (r3d_stream_config_check,
+ * in this command line's spelling). */
+static bool check_bitrates(const struct options *o)
+{
+	struct r3d_stream_config sc = {
+		.bitrate_kbps = o->bitrate_kbps,
+		.rate_control = o->rate_control,
+		.min_bitrate_kbps = o->min_bitrate_kbps,
+		.max_bitrate_kbps = o->max_bitrate_kbps,
+	};
+	char *why = NULL;
+
+	if (r3d_stream_config_check_spelled(&sc, R3D_SPELLING_LONG_OPTION, &why))
+		return true;
+	refuse("%s", why ? why : "bad --bitrate, --min-bitrate or --max-bitrate");
+	free(why);
+	return false;
+}
+
 bool testsrc_options_parse(int argc, char **argv, struct options *o)
 {
 	enum {
@@ -310,19 +330,9 @@ bool testsrc_options_parse(int argc, char **argv, struct options *o)
 	if (optind < argc)
 		return refuse("unexpected argument '%s' (see --help)", argv[optind]);
 
-	/* combinations */
-	if (!o->rate_control && (o->min_bitrate_kbps || o->max_bitrate_kbps))
-		return refuse("--%s-bitrate needs --rate-control on (it bounds the controller)",
-			  o->min_bitrate_kbps ? "min" : "max");
-	if (o->min_bitrate_kbps && o->max_bitrate_kbps && o->min_bitrate_kbps > o->max_bitrate_kbps)
-		return refuse("bad --min-bitrate %u: above --max-bitrate %u", o->min_bitrate_kbps,
-			  o->max_bitrate_kbps);
-	if (o->bitrate_kbps && o->min_bitrate_kbps && o->bitrate_kbps < o->min_bitrate_kbps)
-		return refuse("bad --bitrate %u: below --min-bitrate %u", o->bitrate_kbps,
-			  o->min_bitrate_kbps);
-	if (o->bitrate_kbps && o->max_bitrate_kbps && o->bitrate_kbps > o->max_bitrate_kbps)
-		return refuse("bad --bitrate %u: above --max-bitrate %u", o->bitrate_kbps,
-			  o->max_bitrate_kbps);
+	/* combinations: the bitrate options as libremote3d checks them */
+	if (!check_bitrates(o))
+		return false;
 	if (o->tls_port && !o->x509_dir)
 		return refuse("--tls-port needs --x509-dir (ca-cert.pem, server-cert.pem, server-key.pem)");
 	if (o->x509_dir && !o->tls_port)

@@ -9,7 +9,9 @@
  *    key and the value, the config untouched; numbers are decimal digits
  *    only, within range (no sign, space, hex or suffix);
  *  - r3d_stream_config_check refuses bounds without rate control, min above
- *    max and a bitrate outside them, and takes every good combination.
+ *    max and a bitrate outside them, and takes every good combination;
+ *    r3d_stream_config_check_spelled says the same with the options
+ *    spelled as a command line's (--min-bitrate 600, remote3d-testsrc's).
  */
 #include <assert.h>
 #include <stdio.h>
@@ -169,12 +171,46 @@ static void test_check(void)
 	check_says(c, NULL); /* a fixed bitrate alone */
 }
 
+static void check_spelled_says(struct r3d_stream_config c, const char *says)
+{
+	char *error = NULL;
+	bool ok = r3d_stream_config_check_spelled(&c, R3D_SPELLING_LONG_OPTION, &error);
+
+	if (ok || !error || strcmp(error, says) != 0)
+		printf("check (long options): %s (want '%s')\n", error ? error : "(taken)", says);
+	assert(!ok && error && strcmp(error, says) == 0);
+	free(error);
+}
+
+/* the same checks, named as a command line spells them (remote3d-testsrc) */
+static void test_check_spelled(void)
+{
+	struct r3d_stream_config c = { .rate_control = true, .min_bitrate_kbps = 600, .max_bitrate_kbps = 500 };
+
+	check_spelled_says(c, "--min-bitrate 600 is above --max-bitrate 500");
+	c.min_bitrate_kbps = 100, c.bitrate_kbps = 50;
+	check_spelled_says(c, "--bitrate 50 is below --min-bitrate 100");
+	c.bitrate_kbps = 501;
+	check_spelled_says(c, "--bitrate 501 is above --max-bitrate 500");
+	c.bitrate_kbps = 300, c.rate_control = false;
+	check_spelled_says(c, "--min-bitrate and --max-bitrate need --rate-control on (they bound it)");
+	c.rate_control = true;
+	char *error = NULL;
+	assert(r3d_stream_config_check_spelled(&c, R3D_SPELLING_LONG_OPTION, &error) && !error);
+	/* the key=value spelling is r3d_stream_config_check's */
+	c.bitrate_kbps = 501;
+	assert(!r3d_stream_config_check_spelled(&c, R3D_SPELLING_KEY_VALUE, &error));
+	assert(error && strcmp(error, "bitrate=501 is above max-bitrate=500") == 0);
+	free(error);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	test_good_values();
 	test_bad_values();
 	test_check();
+	test_check_spelled();
 	printf("ok\n");
 	return 0;
 }

@@ -171,4 +171,15 @@ bool r3d_stream_config_set(struct r3d_stream_config *cfg, const char *key, const
  * line in *error in the options' spelling (key=value). */
 bool r3d_stream_config_check(const struct r3d_stream_config *cfg, char **error);
 
+/* How a host spells those options, for the message of the check below. */
+enum r3d_option_spelling {
+	R3D_SPELLING_KEY_VALUE = 0, /* min-bitrate=500: the keys above (QEMU's -spice) */
+	R3D_SPELLING_LONG_OPTION,   /* --min-bitrate 500: a command line's long options
+				       of the same names (remote3d-testsrc) */
+};
+/* r3d_stream_config_check, its message naming each option involved as
+ * spelling says. */
+bool r3d_stream_config_check_spelled(const struct r3d_stream_config *cfg, enum r3d_option_spelling spelling,
+				     char **error);
+
 #endif
