@@ -25,7 +25,7 @@
 #define MIN_WIDTH (R3D_STAMP_WIDTH + 16 + R3D_SCENE_MARKER_SIZE)
 #define MIN_HEIGHT R3D_STAMP_HEIGHT
 #define MAX_SIZE 8192
-#define MAX_KBPS 1000000
+#define MAX_KBPS R3D_MAX_BITRATE_KBPS /* the bound libremote3d takes (stream.h) */
 /* g_timeout_add() counts milliseconds in a guint: 1e6 s (11.6 days) fits */
 #define MAX_DURATION_S 1000000.0
 #define MIN_STATS_INTERVAL_S 0.01
