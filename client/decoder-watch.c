@@ -4,7 +4,7 @@
 #include <gst/video/video.h>
 
 #include "remote3d/clock.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 #include "decoder-watch.h"
 
 /* access units timed at once: frames in spice-gtk's pipeline plus enough

@@ -16,7 +16,7 @@
 #include <spice-client.h>
 
 #include "report.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 struct r3d_key_probe;
 

@@ -44,7 +44,7 @@
 #include "png-io.h"
 #include "report.h"
 #include "type-probe.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 #define PROG "remote3d-client"
 #define TICK_MS 20

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "remote3d/frame.h" /* struct r3d_rect */
-#include "remote3d/stamp.h" /* struct r3d_image_view */
+#include "stamp.h" /* struct r3d_image_view */
 
 #define R3D_CHANGE_MAX_IGNORE 16
 #define R3D_CHANGE_DEFAULT_DELTA 32

@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 #define R3D_QUALITY_MAX_FRAMES 120 /* kept Y planes: 250 MB at 1080p */
 

@@ -27,7 +27,7 @@
 #include <gst/video/video.h>
 
 #include "remote3d/clock.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 #include "../testsrc/cli-number.h"
 #include "report.h"
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "png-io.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 int main(int argc, char **argv)
 {

@@ -17,8 +17,8 @@
 #include <spice/protocol.h> /* SPICE_MAX_PASSWORD_LENGTH */
 
 #include "cli-number.h"
-#include "remote3d/stamp.h"
 #include "remote3d/stream.h"
+#include "stamp.h"
 #include "scene.h"
 
 #define PROG "remote3d-testsrc"

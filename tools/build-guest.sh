@@ -6,7 +6,7 @@
 #                            Xorg (modesetting + glamor) with xterm
 # Packages are fetched with `apt-get download` into _build/guest/debs (a cache).
 # The result is cached: the key is every package version plus the sha256 of
-# guest/, stamp.c/h, scene.h and this script; a second run with the same key
+# guest/, tests/lib/stamp.c/h, scene.h and this script; a second run with the same key
 # does nothing. Boot it with guest/run-guest.sh.
 #
 # Environment: R3D_BUILD (default <repo>/_build), R3D_GUEST_COMPRESS
@@ -53,8 +53,8 @@ mapfile -t PKGVERS < <(apt-cache show --no-all-versions "${PKGS[@]}" |
 [ "${#PKGVERS[@]}" -ge "${#PKGS[@]}" ] || die "some packages have no candidate version"
 
 # --- cache key --------------------------------------------------------------
-SRCS=("$0" "$ROOT/encoder/stamp.c" "$ROOT/encoder/include/remote3d/stamp.h"
-	"$ROOT/testsrc/scene.h")
+SRCS=("$0" "$ROOT/tests/lib/stamp.c" "$ROOT/tests/lib/stamp.h"
+	"$ROOT/tests/lib/scene.h")
 mapfile -t -O "${#SRCS[@]}" SRCS < <(find "$ROOT/guest" -type f | sort)
 KEY=$({
 	printf '%s\n' "${PKGVERS[@]}" "compress=$COMPRESS"
@@ -100,10 +100,10 @@ done
 # --- the probe ----------------------------------------------------------------
 log "compiling the probe"
 mkdir -p "$OUT/probe"
-PROBE_SRCS=("$ROOT"/guest/probe/*.c "$ROOT/encoder/stamp.c")
+PROBE_SRCS=("$ROOT"/guest/probe/*.c "$ROOT/tests/lib/stamp.c")
 # shellcheck disable=SC2046
 cc -std=c11 -O2 -g0 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-	-I"$ROOT/encoder/include" -I"$ROOT/testsrc" -I"$ROOT/guest/probe" \
+	-I"$ROOT/tests/lib" -I"$ROOT/guest/probe" \
 	"${PROBE_SRCS[@]}" -o "$OUT/probe/r3d-probe" \
 	$(pkg-config --cflags --libs gbm egl glesv2 libdrm) -lm
 

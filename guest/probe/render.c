@@ -5,7 +5,7 @@
 
 #include <GLES2/gl2.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 #include "scene.h"
 
 #include "render.h"

@@ -9,7 +9,7 @@
 
 #include "fuzz-input.h"
 #include "png-io.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 /* the search on a huge picture is slow, not wrong: read it, search less */
 #define MAX_SEARCH_PIXELS (1024 * 256)

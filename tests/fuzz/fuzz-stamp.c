@@ -1,5 +1,5 @@
 /*
- * Fuzz target: the stamp reader (encoder/stamp.c) on arbitrary raw
+ * Fuzz target: the stamp reader (tests/lib/stamp.c) on arbitrary raw
  * pictures. The first 12 bytes say the picture's shape, the rest are its
  * pixels (repeated to fill it):
  *   0-1 width (% 641), 2-3 height (% 73), 4 bytes per pixel (1, 3, 4 or
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 static void check(bool ok)
 {

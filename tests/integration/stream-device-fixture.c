@@ -27,7 +27,7 @@
 #include <spice/protocol.h>
 #include <spice/stream-device.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 #include "scene.h" /* the input marker's place and colours */
 
 struct fixture {

@@ -16,7 +16,7 @@
 
 #include "h264-decode.h"
 #include "remote3d/encoder.h"
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 #define W 640
 #define H 368

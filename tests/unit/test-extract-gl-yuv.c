@@ -19,9 +19,9 @@
 
 #include <epoxy/gl.h>
 
-#include "remote3d/egl-context.h"
 #include "remote3d/extractor.h"
-#include "remote3d/stamp.h"
+#include "egl-context.h"
+#include "stamp.h"
 
 #define MAX_ERR 1 /* levels (of 255) per channel: float rounding on the GPU */
 

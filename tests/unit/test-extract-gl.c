@@ -12,8 +12,8 @@
 
 #include <epoxy/gl.h>
 
-#include "remote3d/egl-context.h"
 #include "remote3d/extractor.h"
+#include "egl-context.h"
 
 #define W 61
 #define H 37

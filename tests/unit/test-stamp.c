@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 static void test_roundtrip(void)
 {

@@ -29,8 +29,8 @@
 
 #include "remote3d/log.h"
 #include "remote3d/priority.h"
-#include "remote3d/stamp.h"
 #include "remote3d/stream.h"
+#include "stamp.h"
 
 #define W 320
 #define H 240

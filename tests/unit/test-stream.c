@@ -19,8 +19,8 @@
 #include <time.h>
 
 #include "h264-decode.h"
-#include "remote3d/stamp.h"
 #include "remote3d/stream.h"
+#include "stamp.h"
 
 #define W 640
 #define H 368

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../client/plot-font.h" /* the 6x13 font the client plots with */
+#include "../../client/plot-font.h" /* the 6x13 font the client plots with */
 #include "scene-text.h"
 
 #define DESKTOP 0x3b4252u

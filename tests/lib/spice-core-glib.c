@@ -1,5 +1,5 @@
 /*
- * remote3d-testsrc — spice-server's core interface on a GLib main context.
+ * spice-server's core interface on a GLib main context.
  */
 #include "spice-core-glib.h"
 

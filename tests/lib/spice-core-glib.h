@@ -1,9 +1,9 @@
 /*
- * remote3d-testsrc — spice-server's core interface (timers, fd watches) on
- * a GLib main context.
+ * spice-server's core interface (timers, fd watches) on a GLib main
+ * context, for remote3d-testsrc and the stream-device fixture.
  */
-#ifndef REMOTE3D_TESTSRC_SPICE_CORE_GLIB_H
-#define REMOTE3D_TESTSRC_SPICE_CORE_GLIB_H
+#ifndef R3D_TESTS_LIB_SPICE_CORE_GLIB_H
+#define R3D_TESTS_LIB_SPICE_CORE_GLIB_H
 
 #include <glib.h>
 #include <spice.h>

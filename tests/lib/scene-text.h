@@ -7,8 +7,8 @@
  * xterm's "fixed"), a function of the frame number alone, so that a client
  * can render the same picture to compare with (remote3d-client --quality).
  */
-#ifndef REMOTE3D_TESTSRC_SCENE_TEXT_H
-#define REMOTE3D_TESTSRC_SCENE_TEXT_H
+#ifndef R3D_TESTS_LIB_SCENE_TEXT_H
+#define R3D_TESTS_LIB_SCENE_TEXT_H
 
 #include <stdint.h>
 

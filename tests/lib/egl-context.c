@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 
-#include "remote3d/egl-context.h"
+#include "egl-context.h"
 #include "remote3d/log.h"
 
 #if R3D_HAVE_GL

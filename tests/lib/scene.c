@@ -12,8 +12,9 @@
 
 #include <epoxy/gl.h>
 
-#include "remote3d/egl-context.h"
 #include "remote3d/log.h"
+
+#include "egl-context.h"
 #include "scene-text.h"
 #include "scene.h"
 

@@ -14,8 +14,8 @@
  *   of the 12 payload bytes (frame, time; big-endian).
  * A white cell is a 1, a black cell a 0.
  */
-#ifndef REMOTE3D_STAMP_H
-#define REMOTE3D_STAMP_H
+#ifndef R3D_TESTS_LIB_STAMP_H
+#define R3D_TESTS_LIB_STAMP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,12 +1,13 @@
 /*
- * remote3d-testsrc — an animated 3D GL scene with frame stamps.
+ * The test scene (remote3d-testsrc, tests, benchmarks, remote3d-client's
+ * --quality reference): an animated 3D GL scene with frame stamps.
  *
  * The scene makes its own EGL surfaceless context (llvmpipe here; any GPU
  * with EGL_MESA_platform_surfaceless elsewhere) and renders into a texture
  * through an FBO:
  *  - a lit, rotating cube that also moves across a gradient background, so
  *    that H.264 has real work every frame;
- *  - the frame stamp (remote3d/stamp.h) at the top-left corner (0, 0):
+ *  - the frame stamp (stamp.h) at the top-left corner (0, 0):
  *    the frame number and the render time (CLOCK_MONOTONIC µs);
  *  - the input marker: a block of R3D_SCENE_MARKER_SIZE pixels at
  *    (R3D_SCENE_MARKER_X, R3D_SCENE_MARKER_Y) in picture coordinates (top-left
@@ -16,13 +17,13 @@
  * The texture is y0_top = false (GL convention: texture row 0 is the bottom
  * of the picture); r3d_scene_y0_top() says so for the extractor.
  */
-#ifndef REMOTE3D_TESTSRC_SCENE_H
-#define REMOTE3D_TESTSRC_SCENE_H
+#ifndef R3D_TESTS_LIB_SCENE_H
+#define R3D_TESTS_LIB_SCENE_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 #define R3D_SCENE_MARKER_SIZE 64
 #define R3D_SCENE_MARKER_X (R3D_STAMP_WIDTH + 16)

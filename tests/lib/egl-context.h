@@ -1,11 +1,11 @@
 /*
- * remote3d — a headless EGL GL context (EGL_PLATFORM_SURFACELESS_MESA),
- * for the test scene, tests and benchmarks: no window, no render node
- * needed (llvmpipe here; a GPU's driver where Mesa has one). Hosts such as
- * QEMU bring their own context and do not need this.
+ * A headless EGL GL context (EGL_PLATFORM_SURFACELESS_MESA) for the test
+ * scene, tests and benchmarks: no window, no render node needed (llvmpipe
+ * here; a GPU's driver where Mesa has one). Hosts such as QEMU bring their
+ * own context.
  */
-#ifndef REMOTE3D_EGL_CONTEXT_H
-#define REMOTE3D_EGL_CONTEXT_H
+#ifndef R3D_TESTS_LIB_EGL_CONTEXT_H
+#define R3D_TESTS_LIB_EGL_CONTEXT_H
 
 #include <stdbool.h>
 

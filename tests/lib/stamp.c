@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "remote3d/stamp.h"
+#include "stamp.h"
 
 uint16_t r3d_stamp_crc16(const uint8_t *data, size_t len)
 {
