@@ -27,8 +27,9 @@
 #include <spice/protocol.h>
 #include <spice/stream-device.h>
 
-#include "stamp.h"
 #include "scene.h" /* the input marker's place and colours */
+#include "spice-core-glib.h"
+#include "stamp.h"
 
 struct fixture {
 	SpiceServer *server;
@@ -46,102 +47,6 @@ struct fixture {
 };
 
 static struct fixture fx; /* the char device callbacks carry no opaque */
-
-/* ---- SpiceCoreInterface on GLib ---- */
-
-struct SpiceTimer { SpiceTimerFunc func; void *opaque; guint id; };
-struct SpiceWatch { int fd; SpiceWatchFunc func; void *opaque; guint id; };
-
-static gboolean timer_fire(gpointer data)
-{
-	SpiceTimer *t = data;
-	t->id = 0;
-	t->func(t->opaque);
-	return G_SOURCE_REMOVE;
-}
-
-static SpiceTimer *timer_add(SpiceTimerFunc func, void *opaque)
-{
-	SpiceTimer *t = g_new0(SpiceTimer, 1);
-	t->func = func;
-	t->opaque = opaque;
-	return t;
-}
-
-static void timer_cancel(SpiceTimer *t)
-{
-	if (t->id)
-		g_source_remove(t->id);
-	t->id = 0;
-}
-
-static void timer_start(SpiceTimer *t, uint32_t ms)
-{
-	timer_cancel(t);
-	t->id = g_timeout_add(ms, timer_fire, t);
-}
-
-static void timer_remove(SpiceTimer *t)
-{
-	timer_cancel(t);
-	g_free(t);
-}
-
-static gboolean watch_fire(gint fd, GIOCondition cond, gpointer data)
-{
-	SpiceWatch *w = data;
-	int ev = 0;
-	if (cond & (G_IO_IN | G_IO_HUP | G_IO_ERR))
-		ev |= SPICE_WATCH_EVENT_READ;
-	if (cond & G_IO_OUT)
-		ev |= SPICE_WATCH_EVENT_WRITE;
-	w->func(fd, ev, w->opaque);
-	return G_SOURCE_CONTINUE;
-}
-
-static void watch_update_mask(SpiceWatch *w, int mask)
-{
-	if (w->id)
-		g_source_remove(w->id);
-	w->id = 0;
-	GIOCondition c = 0;
-	if (mask & SPICE_WATCH_EVENT_READ)
-		c |= G_IO_IN | G_IO_HUP | G_IO_ERR;
-	if (mask & SPICE_WATCH_EVENT_WRITE)
-		c |= G_IO_OUT;
-	if (c)
-		w->id = g_unix_fd_add(w->fd, c, watch_fire, w);
-}
-
-static SpiceWatch *watch_add(int fd, int mask, SpiceWatchFunc func, void *opaque)
-{
-	SpiceWatch *w = g_new0(SpiceWatch, 1);
-	w->fd = fd;
-	w->func = func;
-	w->opaque = opaque;
-	watch_update_mask(w, mask);
-	return w;
-}
-
-static void watch_remove(SpiceWatch *w)
-{
-	if (w->id)
-		g_source_remove(w->id);
-	g_free(w);
-}
-
-static void channel_event(int event, SpiceChannelEventInfo *info)
-{
-}
-
-static SpiceCoreInterface core = {
-	.base = { .major_version = SPICE_INTERFACE_CORE_MAJOR,
-		  .minor_version = SPICE_INTERFACE_CORE_MINOR },
-	.timer_add = timer_add, .timer_start = timer_start,
-	.timer_cancel = timer_cancel, .timer_remove = timer_remove,
-	.watch_add = watch_add, .watch_update_mask = watch_update_mask,
-	.watch_remove = watch_remove, .channel_event = channel_event,
-};
 
 /* ---- the stream device ---- */
 
@@ -339,7 +244,7 @@ int main(int argc, char **argv)
 	spice_server_set_port(fx.server, atoi(argv[1]));
 	spice_server_set_addr(fx.server, "127.0.0.1", 0);
 	spice_server_set_noauth(fx.server);
-	if (spice_server_init(fx.server, &core) != 0) {
+	if (spice_server_init(fx.server, r3d_spice_core_glib_get(NULL)) != 0) {
 		fprintf(stderr, "fixture: cannot listen on port %s\n", argv[1]);
 		return 1;
 	}
