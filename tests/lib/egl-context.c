@@ -1,16 +1,14 @@
 /* A surfaceless EGL context. On Mesa's surfaceless platform only pbuffer
  * configs exist (no EGL_WINDOW_BIT), so the config asks for EGL_PBUFFER_BIT
  * and the context is made current with EGL_NO_SURFACE. */
-#include "remote3d-config.h"
-
 #include <stdlib.h>
 
-#include "egl-context.h"
-#include "remote3d/log.h"
-
-#if R3D_HAVE_GL
 #include <epoxy/egl.h>
 #include <epoxy/gl.h>
+
+#include "remote3d/log.h"
+
+#include "egl-context.h"
 
 struct r3d_egl {
 	EGLDisplay dpy;
@@ -79,12 +77,6 @@ bool r3d_egl_make_current(struct r3d_egl *egl)
 	return egl && eglMakeCurrent(egl->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, egl->ctx);
 }
 
-void r3d_egl_release_current(struct r3d_egl *egl)
-{
-	if (egl)
-		eglMakeCurrent(egl->dpy, EGL_NO_SURFACE, EGL_NO_SURFACE, EGL_NO_CONTEXT);
-}
-
 const char *r3d_egl_renderer(struct r3d_egl *egl)
 {
 	(void)egl;
@@ -106,17 +98,3 @@ void r3d_egl_destroy(struct r3d_egl *egl)
 	}
 	free(egl);
 }
-
-#else
-
-struct r3d_egl *r3d_egl_create_surfaceless(char **error)
-{
-	r3d_set_error(error, "EGL: libremote3d was built without GL (-Dgl)");
-	return NULL;
-}
-bool r3d_egl_make_current(struct r3d_egl *egl) { (void)egl; return false; }
-void r3d_egl_release_current(struct r3d_egl *egl) { (void)egl; }
-const char *r3d_egl_renderer(struct r3d_egl *egl) { (void)egl; return "none"; }
-void r3d_egl_destroy(struct r3d_egl *egl) { (void)egl; }
-
-#endif

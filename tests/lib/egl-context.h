@@ -12,10 +12,9 @@
 struct r3d_egl;
 
 /* Desktop GL core profile >= 3.3, made current on the calling thread.
- * NULL + *error when built without GL or the platform/config is missing. */
+ * NULL + *error when the platform or a config is missing. */
 struct r3d_egl *r3d_egl_create_surfaceless(char **error);
 bool r3d_egl_make_current(struct r3d_egl *egl);
-void r3d_egl_release_current(struct r3d_egl *egl);
 /* "LLVMPIPE (LLVM 15.0.6, 256 bits)" etc. (valid while the context lives) */
 const char *r3d_egl_renderer(struct r3d_egl *egl);
 void r3d_egl_destroy(struct r3d_egl *egl); /* NULL ok */

@@ -304,11 +304,6 @@ bool r3d_scene_kind_parse(const char *name, enum r3d_scene_kind *out)
 	return true;
 }
 
-const char *r3d_scene_kind_name(enum r3d_scene_kind kind)
-{
-	return kind == R3D_SCENE_TEXT ? "text" : "cube";
-}
-
 bool r3d_scene_set_kind(struct r3d_scene *sc, enum r3d_scene_kind kind)
 {
 	if (kind == R3D_SCENE_TEXT && !sc->text_px) {

@@ -38,7 +38,6 @@ enum r3d_scene_kind {
 };
 /* "cube" / "text"; false for anything else */
 bool r3d_scene_kind_parse(const char *name, enum r3d_scene_kind *out);
-const char *r3d_scene_kind_name(enum r3d_scene_kind kind);
 
 /* Makes its own EGL context and leaves it current on the calling thread.
  * Size at least R3D_STAMP_WIDTH+16+R3D_SCENE_MARKER_SIZE x R3D_STAMP_HEIGHT

@@ -2,7 +2,8 @@
 
 #include "stamp.h"
 
-uint16_t r3d_stamp_crc16(const uint8_t *data, size_t len)
+/* CRC-16/CCITT-FALSE of the payload (stamp.h) */
+static uint16_t crc16(const uint8_t *data, size_t len)
 {
 	uint16_t crc = 0xFFFF;
 	for (size_t i = 0; i < len; i++) {
@@ -44,7 +45,7 @@ void r3d_stamp_cells(const struct r3d_stamp *stamp, bool cells[R3D_STAMP_BITS])
 	put_bits(cells, &pos, R3D_STAMP_MAGIC, 16);
 	put_bits(cells, &pos, stamp->frame, 32);
 	put_bits(cells, &pos, stamp->time_us, 64);
-	put_bits(cells, &pos, r3d_stamp_crc16(payload, sizeof(payload)), 16);
+	put_bits(cells, &pos, crc16(payload, sizeof(payload)), 16);
 }
 
 void r3d_stamp_draw_32(uint8_t *data, int width, int height, int stride,
@@ -132,7 +133,7 @@ static bool read_scaled(const struct r3d_image_view *img, int x, int y, int cell
 	uint64_t time_us = get_bits(cells, &pos, 64);
 	uint16_t crc = (uint16_t)get_bits(cells, &pos, 16);
 	payload_bytes(frame, time_us, payload);
-	if (crc != r3d_stamp_crc16(payload, sizeof(payload)))
+	if (crc != crc16(payload, sizeof(payload)))
 		return false;
 	if (out) {
 		out->frame = frame;

@@ -18,7 +18,6 @@
 #define R3D_TESTS_LIB_STAMP_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #define R3D_STAMP_CELL 16
@@ -64,7 +63,5 @@ bool r3d_stamp_read(const struct r3d_image_view *img, int x, int y,
  * of the pointers may be NULL. */
 bool r3d_stamp_find(const struct r3d_image_view *img, struct r3d_stamp *out,
 		    int *x, int *y, int *cell_px);
-
-uint16_t r3d_stamp_crc16(const uint8_t *data, size_t len);
 
 #endif
