@@ -2,7 +2,7 @@
  * remote3d-client — input-to-photon probe.
  *
  * Presses a key through the SPICE inputs channel and waits until the input
- * marker of the scene (testsrc/scene.h: a block right of the stamp that the
+ * marker of the scene (tests/lib/scene.h: a block right of the stamp that the
  * source recolours on each key press) changes colour in the displayed
  * picture. One clock: the client's CLOCK_MONOTONIC at the press and at the
  * display update that shows the change.

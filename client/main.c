@@ -11,7 +11,7 @@
  * It connects with spice-client-glib, asks for H.264, lets spice-gtk decode
  * the stream with GStreamer exactly as remote-viewer would, and measures any
  * picture: display updates, fps, bitrate, the time to the first picture.
- * When the picture carries remote3d's frame stamp (remote3d/stamp.height) at
+ * When the picture carries remote3d's frame stamp (tests/lib/stamp.h) at
  * (0, 0), each new stamp is one displayed frame: latency = display time -
  * stamp time, both CLOCK_MONOTONIC on this host, and the measuring window
  * starts at the first stamped frame; without stamps the frames are the

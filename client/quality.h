@@ -3,7 +3,7 @@
  * against the source's own picture of the same frame number.
  *
  * remote3d-testsrc's scenes are a function of the frame number alone (the
- * animation advances one step per frame; testsrc/scene.h), so the client
+ * animation advances one step per frame; tests/lib/scene.h), so the client
  * renders the reference itself, with the same scene code, after the run:
  * nothing but the stream crosses the network. While measuring, a sampled
  * frame only costs its luma conversion (a copy of the Y plane is kept);

@@ -2,11 +2,11 @@
  * r3d-probe — what each frame shows (picture coordinates, origin top-left):
  *  - an animated scene: a lit cube that rotates and travels across a
  *    background gradient that shifts with time (every pixel changes);
- *  - the frame stamp (remote3d/stamp.h) at (0, 0): frame number and render
+ *  - the frame stamp (tests/lib/stamp.h) at (0, 0): frame number and render
  *    time, CLOCK_MONOTONIC microseconds of the GUEST;
  *  - the input stamp at (0, R3D_STAMP_HEIGHT): same format, "frame" is the
  *    number of key presses seen so far, time the guest time of the last one;
- *  - the input marker, the same convention as remote3d-testsrc (testsrc/scene.h):
+ *  - the input marker, the same convention as remote3d-testsrc (tests/lib/scene.h):
  *    R3D_SCENE_MARKER_SIZE pixels square at (R3D_SCENE_MARKER_X,
  *    R3D_SCENE_MARKER_Y); value = key presses: 0 black, odd white, else
  *    red/green/blue by value % 3.

@@ -15,7 +15,7 @@ import time
 import r3dtest as t
 
 TEXT = "the quick brown Fox, jumps 0VER 42 lazy dogs!\\n"
-# the marker block (testsrc/scene.h: 64x64 at x = 512 + 16, y = 0), less a
+# the marker block (tests/lib/scene.h: 64x64 at x = 512 + 16, y = 0), less a
 # border where the codec blends it with its neighbours
 WATCH = "536,8,48,48"
 

@@ -1,6 +1,6 @@
 """Watching a stock SPICE client's window (python3 stdlib only): an Xvfb of
 the test's own, screenshots of the whole X screen (GStreamer's ximagesrc),
-and the frame stamps (remote3d/stamp.h) found in them by
+and the frame stamps (tests/lib/stamp.h) found in them by
 remote3d-stamp-read. Used by the integration test with remote3d-testsrc and
 the end-to-end test with the guest.
 
