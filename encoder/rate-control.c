@@ -439,31 +439,6 @@ void r3d_rate_control_on_client_report(struct r3d_rate_control *rc, uint64_t now
 	advance(rc, now_us);
 }
 
-void r3d_rate_control_on_sink_gone(struct r3d_rate_control *rc, uint64_t now_us)
-{
-	advance(rc, now_us);
-	/* the socket went with its client: nothing of ours is queued, unsent,
-	 * in flight or unwritten any more, and its RTT is no news of the next */
-	rc->unwritten_since_us = 0;
-	rc->unwritten_bytes = 0;
-	rc->pipe_bytes = 0;
-	rc->unsent_bytes = 0;
-	rc->st.socket_unsent_bytes = 0;
-	rc->inflight_bytes = 0;
-	rc->inflight_at_us = 0;
-	rc->st.inflight_bytes = 0;
-	rc->ack_ref_at_us = rc->ack_at_us = 0;
-	rc->holding = false;
-	rc->hold_since_us = 0;
-	rc->dip_since_us = rc->dip_until_us = 0;
-	rc->srtt_us = 0;
-	rc->last_srtt_at_us = 0;
-	rc->written_qdelay_us = 0;
-	rc->fluid_qdelay_us = 0;
-	rc->cut_q_us = 0;
-	rc->trend_reset = true;
-}
-
 void r3d_rate_control_on_keyframe_request(struct r3d_rate_control *rc, uint64_t now_us)
 {
 	advance(rc, now_us);

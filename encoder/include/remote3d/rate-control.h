@@ -147,11 +147,6 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 void r3d_rate_control_on_client_report(struct r3d_rate_control *rc, uint64_t now_us, uint32_t frames,
 				       uint32_t drops, int32_t margin_ms);
 void r3d_rate_control_on_keyframe_request(struct r3d_rate_control *rc, uint64_t now_us);
-/* No client receives the stream any more: what its socket held (queued,
- * unsent, in flight, its RTT) is forgotten; what was learnt of the link
- * (the rate, the capacity estimate, the base RTT) stays for the next
- * client, which most often comes over the same link. */
-void r3d_rate_control_on_sink_gone(struct r3d_rate_control *rc, uint64_t now_us);
 
 /* Advance the controller to now_us (call it after inputs and on a timer,
  * e.g. every 50 ms: a stalled link gives no inputs). True when
