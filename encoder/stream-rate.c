@@ -110,32 +110,10 @@ void stream_rate_keyframe_requested(struct r3d_stream *s)
 		r3d_rate_control_on_keyframe_request(&s->rc, r3d_clock_now(s->clock));
 }
 
-/* Under lock: no client left. What the controller measured was that
- * client's link (a dead socket's last samples, if it was killed: a queue
- * that never drains), so the
- * next client starts afresh, as the first did: at the start bitrate and
- * the full frame rate. The counters (holds, TCP window dips) keep counting. */
 void stream_rate_sink_gone(struct r3d_stream *s)
 {
 	s->sink_held = false;
 	s->hold_until_us = 0;
-	/* nothing is queued for nobody: the last socket's figures are gone with it */
-	s->socket_unsent = 0;
-	s->extra.queue_frames = 0;
-	s->extra.queue_bytes = 0;
-	if (!s->rate_on)
-		return;
-	struct r3d_rate_config cfg = s->rc.cfg;
-	uint64_t holds = s->rc.st.holds, tcp_dips = s->rc.st.tcp_dips;
-	r3d_rate_control_init(&s->rc, &cfg, r3d_clock_now(s->clock));
-	s->rc.st.holds = holds;
-	s->rc.st.tcp_dips = tcp_dips;
-	if (s->bitrate_kbps != s->rc.st.encoder_kbps) {
-		s->bitrate_kbps = s->rc.st.encoder_kbps;
-		s->bitrate_changed = true;
-	}
-	if (s->fs.cfg.max_fps != s->cfg.max_fps)
-		r3d_frame_source_set_max_fps(&s->fs, s->cfg.max_fps);
 }
 
 bool stream_rate_timer(struct r3d_stream *s, uint64_t now)
