@@ -110,24 +110,10 @@ bool r3d_frame_source_mark_dirty(struct r3d_frame_source *fs, const struct r3d_r
 
 bool r3d_frame_source_sink_ready(struct r3d_frame_source *fs)
 {
-	if (!fs->sink_present) {
-		fs->sink_present = true;
-		/* a new sink has seen nothing: repaint the current picture */
-		if (fs->has_content && !fs->pending) {
-			mark(fs, NULL);
-			fs->counters.refreshes++;
-		}
-	}
+	fs->sink_present = true;
 	fs->sink_ready = true;
 	fs->unwritten = 0;
 	return r3d_frame_source_should_extract(fs, NULL);
-}
-
-void r3d_frame_source_sink_gone(struct r3d_frame_source *fs)
-{
-	fs->sink_present = false;
-	fs->sink_ready = false;
-	fs->unwritten = 0;
 }
 
 bool r3d_frame_source_request_keyframe(struct r3d_frame_source *fs)

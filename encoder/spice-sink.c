@@ -75,9 +75,10 @@ static void on_queue_state(void *opaque, const SpiceExternalStreamQueueState *qs
 	while (qs->clients > most &&
 	       !atomic_compare_exchange_weak(&sink->clients_max, &most, qs->clients))
 		;
+	/* no client: spice-server says no "ready" until one comes, so nothing
+	 * is read back or encoded for nobody; the stream keeps what rate
+	 * control learnt of the link for the next client */
 	r3d_stream_queue_state(sink->stream, qs->frames_queued, qs->bytes_queued);
-	if (qs->clients == 0)
-		r3d_stream_sink_gone(sink->stream);
 }
 
 /* the display socket of the client furthest behind */

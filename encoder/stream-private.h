@@ -101,8 +101,6 @@ void stream_rate_on_frame(struct r3d_stream *s, const struct r3d_frame_timing *t
 			  bool keyframe);
 /* Under lock: the sink asked for a keyframe. */
 void stream_rate_keyframe_requested(struct r3d_stream *s);
-/* Under lock: the sink is gone; a room held back goes with it. */
-void stream_rate_sink_gone(struct r3d_stream *s);
 /* The timer, under lock (it may unlock to call wakeup()): rate control's
  * look at the link without input, the sink offered again when a hold
  * ends. True when it did one at now. */

@@ -110,12 +110,6 @@ void stream_rate_keyframe_requested(struct r3d_stream *s)
 		r3d_rate_control_on_keyframe_request(&s->rc, r3d_clock_now(s->clock));
 }
 
-void stream_rate_sink_gone(struct r3d_stream *s)
-{
-	s->sink_held = false;
-	s->hold_until_us = 0;
-}
-
 bool stream_rate_timer(struct r3d_stream *s, uint64_t now)
 {
 	if (s->rate_tick_us && now >= s->rate_tick_us) {

@@ -646,16 +646,6 @@ void r3d_stream_dispatch(struct r3d_stream *s)
 
 /* ---- any thread ---- */
 
-void r3d_stream_sink_gone(struct r3d_stream *s)
-{
-	if (!s)
-		return;
-	pthread_mutex_lock(&s->lock);
-	r3d_frame_source_sink_gone(&s->fs);
-	stream_rate_sink_gone(s);
-	pthread_mutex_unlock(&s->lock);
-}
-
 void r3d_stream_request_keyframe(struct r3d_stream *s)
 {
 	if (!s)

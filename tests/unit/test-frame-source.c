@@ -152,30 +152,6 @@ static void test_no_dirty_mark_means_no_extraction(void)
 	assert(fs.counters.extracted == 1);
 }
 
-static void test_sink_gone_stops_extraction_and_new_sink_gets_a_refresh(void)
-{
-	struct r3d_frame_source fs;
-	struct r3d_frame_ticket t;
-	setup(&fs, 0);
-	r3d_frame_source_sink_ready(&fs);
-	r3d_frame_source_mark_dirty(&fs, NULL);
-	assert(r3d_frame_source_begin_extract(&fs, &t));
-	complete(&fs, &t);
-	r3d_frame_source_sink_gone(&fs);
-	r3d_frame_source_mark_dirty(&fs, NULL);
-	assert(!r3d_frame_source_should_extract(&fs, NULL));
-	assert(r3d_frame_source_sink_ready(&fs)); /* ready again: the pending frame goes */
-	assert(r3d_frame_source_begin_extract(&fs, &t));
-	complete(&fs, &t);
-	assert(fs.counters.refreshes == 0); /* a frame was pending: no refresh needed */
-	/* gone, then back with nothing dirty: the current picture is repainted */
-	r3d_frame_source_sink_gone(&fs);
-	assert(r3d_frame_source_sink_ready(&fs));
-	assert(fs.counters.refreshes == 1);
-	assert(r3d_frame_source_begin_extract(&fs, &t) && t.full_damage);
-	check_invariant(&fs);
-}
-
 static void test_first_sink_before_any_content_gets_no_refresh(void)
 {
 	struct r3d_frame_source fs;
@@ -360,7 +336,6 @@ static void run_common_tests(void)
 	test_newer_mark_replaces_unextracted_one_and_counts_a_drop();
 	test_busy_encoder_holds_back_extraction_until_encoded();
 	test_no_dirty_mark_means_no_extraction();
-	test_sink_gone_stops_extraction_and_new_sink_gets_a_refresh();
 	test_first_sink_before_any_content_gets_no_refresh();
 	test_keyframe_request_marks_the_next_frame_and_repaints_a_static_picture();
 	test_damage_is_the_union_of_marks_since_the_last_extraction();

@@ -79,7 +79,7 @@ struct r3d_frame_source {
 	bool pending;        /* a dirty frame waits to be extracted */
 	bool has_content;    /* something was ever marked: a new sink gets a refresh */
 	bool sink_ready;     /* serial: the sink has room for one more frame */
-	bool sink_present;   /* a sink exists at all */
+	bool sink_present;   /* a sink said it had room, once */
 	bool extracting;     /* begin_extract .. extracted / extract_failed */
 	bool queued;         /* read back, the encoder has not taken it yet */
 	bool encoding;       /* encode_started .. encoded / encode_failed */
@@ -108,12 +108,10 @@ void r3d_frame_source_set_max_fps(struct r3d_frame_source *fs, unsigned max_fps)
 bool r3d_frame_source_mark_dirty(struct r3d_frame_source *fs, const struct r3d_rect *damage);
 
 /* The sink has written every frame handed to it and has room (serial: a
- * level consumed by begin_extract). A sink that appears after none was
- * there gets the current picture again (a refresh) if anything was ever
- * marked. Returns should_extract. */
+ * level consumed by begin_extract); before the first, nothing is
+ * extracted. A sink that stops saying so (spice-server with no client)
+ * gets at most the frames its depth allows. Returns should_extract. */
 bool r3d_frame_source_sink_ready(struct r3d_frame_source *fs);
-/* No sink any more: nothing is extracted until sink_ready. */
-void r3d_frame_source_sink_gone(struct r3d_frame_source *fs);
 /* The next frame must be a keyframe; repaints the current picture if
  * nothing is pending. Returns should_extract. */
 bool r3d_frame_source_request_keyframe(struct r3d_frame_source *fs);

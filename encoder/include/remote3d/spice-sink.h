@@ -12,12 +12,12 @@
  *   ready             r3d_stream_sink_ready
  *   keyframe_request  r3d_stream_request_keyframe
  *   client_report     r3d_stream_client_report
- *   queue_state       r3d_stream_queue_state, and with no client left
- *                     r3d_stream_sink_gone: nothing is read back or encoded
- *                     for nobody. spice-server says "ready" again when a
- *                     client comes, so a passing count of 0 (a client
- *                     reconnecting, a stream restart) costs nothing.
+ *   queue_state       r3d_stream_queue_state
  *   transport         r3d_stream_transport_sample (rate control)
+ *
+ * With no client spice-server says no "ready" (it re-arms it when one
+ * comes), so nothing is read back or encoded for nobody, and the stream
+ * keeps what rate control learnt of the link for the next client.
  *
  * Threads: start, stop and the stream's owner-thread calls (set_source_*,
  * mark_dirty, dispatch) on the owner thread; spice-server's callbacks on

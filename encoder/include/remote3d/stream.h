@@ -111,7 +111,6 @@ void r3d_stream_dispatch(struct r3d_stream *s);
 
 /* any thread: sink feedback */
 void r3d_stream_sink_ready(struct r3d_stream *s);
-void r3d_stream_sink_gone(struct r3d_stream *s); /* no client: stop extracting */
 void r3d_stream_request_keyframe(struct r3d_stream *s);
 void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms);
 void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
