@@ -20,12 +20,11 @@ struct r3d_spice_sink {
 	void (*wakeup)(void *opaque);
 	void (*written)(void *opaque, const struct r3d_access_unit *au);
 	void *opaque;
-	bool spice_started;
 	atomic_bool stopped;
 	/* the owner's reference, and one per access unit spice-server holds */
 	atomic_uint refs;
 	atomic_ulong ready, keyframe_requests, client_reports, pushed, bytes_pushed, push_errors;
-	atomic_uint clients, clients_max;
+	atomic_uint clients_max;
 };
 
 /* an access unit in spice-server's hands */
@@ -71,7 +70,6 @@ static void on_queue_state(void *opaque, const SpiceExternalStreamQueueState *qs
 	struct r3d_spice_sink *sink = opaque;
 	unsigned most = atomic_load(&sink->clients_max);
 
-	atomic_store(&sink->clients, qs->clients);
 	while (qs->clients > most &&
 	       !atomic_compare_exchange_weak(&sink->clients_max, &most, qs->clients))
 		;
@@ -197,7 +195,6 @@ struct r3d_spice_sink *r3d_spice_sink_start(const struct r3d_spice_sink_config *
 			      strerror(-rc));
 		goto fail;
 	}
-	sink->spice_started = true;
 	return sink;
 
 fail:
@@ -213,8 +210,7 @@ void r3d_spice_sink_stop(struct r3d_spice_sink *sink)
 	atomic_store(&sink->stopped, true);
 	/* synchronous: no spice-server callback after this; pushes from the
 	 * encoder thread are refused (and released) from here on */
-	if (sink->spice_started)
-		spice_qxl_external_stream_stop(sink->qxl);
+	spice_qxl_external_stream_stop(sink->qxl);
 	/* joins the encoder thread: no access unit after this */
 	r3d_stream_destroy(sink->stream);
 	sink->stream = NULL;
@@ -237,6 +233,5 @@ void r3d_spice_sink_get_counters(struct r3d_spice_sink *sink, struct r3d_spice_s
 	out->pushed = atomic_load(&sink->pushed);
 	out->bytes_pushed = atomic_load(&sink->bytes_pushed);
 	out->push_errors = atomic_load(&sink->push_errors);
-	out->clients = atomic_load(&sink->clients);
 	out->clients_max = atomic_load(&sink->clients_max);
 }

@@ -52,7 +52,7 @@ struct r3d_spice_sink_counters {
 	unsigned long client_reports;
 	unsigned long pushed, bytes_pushed; /* access units handed to spice-server */
 	unsigned long push_errors;       /* refused by spice-server or out of memory: dropped */
-	unsigned clients, clients_max;   /* display clients receiving the stream: now, most */
+	unsigned clients_max;            /* most display clients receiving the stream at once */
 };
 
 struct r3d_spice_sink;
