@@ -7,23 +7,36 @@ cd "$(dirname "$0")/.."
 
 pass=0 fail=0 skip=0
 failed_names=()
+failed_tests=() # "suite-dir: test name" of each failed test, repeated at the end
 
 count_meson() {
 	# meson's testlog.json: one JSON object per test
 	local log=$1/meson-logs/${2:-testlog}.json
 	[ -f "$log" ] || return
-	read -r p f s < <(python3 - "$log" <<'PY'
+	local out
+	out=$(python3 - "$log" <<'PY'
 import json, sys
 p = f = s = 0
+names = []
 for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
+    t = json.loads(line)
+    r = t["result"]
     if r in ("OK", "EXPECTEDFAIL"): p += 1
     elif r == "SKIP": s += 1
-    else: f += 1
+    else:
+        f += 1
+        names.append("%s (%s, %.0f s)" % (t["name"], r, t.get("duration", 0)))
 print(p, f, s)
+for n in names: print(n)
 PY
 )
+	local p f s
+	read -r p f s <<<"${out%%$'\n'*}"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
+	local name
+	while IFS= read -r name; do
+		[ -n "$name" ] && failed_tests+=("${1##*/}: $name")
+	done < <(tail -n +2 <<<"$out")
 }
 
 echo "== remote3d tests (meson) =="
@@ -74,5 +87,6 @@ fi
 
 echo
 [ ${#failed_names[@]} = 0 ] || echo "failing suites: ${failed_names[*]}"
+for t in "${failed_tests[@]}"; do echo "failed: $t"; done
 echo "$pass passed, $fail failed, $skip skipped"
 [ ${#failed_names[@]} = 0 ] && [ "$fail" = 0 ]

@@ -213,6 +213,11 @@ static void test_stream(int base)
 	struct r3d_stream_config cfg = {
 		.width = W, .height = H, .encoder = "x264", .bitrate_kbps = 1000,
 		.encoder_nice = 7, .stats_interval_ms = 200,
+		/* the encoder made at create takes BGRx, as the CPU frames: with
+		 * the default (GPU NV12) the first frame makes a second pipeline,
+		 * and the first one's streaming thread, given back to GLib's pool
+		 * at the process's priority, may stay there idle, named r3dsrc */
+		.readback = R3D_READBACK_SYNC,
 		.on_access_unit = on_au, .wakeup = on_wakeup, .opaque = &k,
 	};
 	struct r3d_stream *s = r3d_stream_create(&cfg, &error);
