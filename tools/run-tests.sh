@@ -25,7 +25,10 @@ for line in open(sys.argv[1]):
     elif r == "SKIP": s += 1
     else:
         f += 1
-        names.append("%s (%s, %.0f s)" % (t["name"], r, t.get("duration", 0)))
+        # its last lines, so that the end of a CI log says why
+        tail = [l for l in (t.get("stdout") or "").splitlines() if l.strip()][-3:]
+        names.append("%s (%s, %.0f s)%s" % (t["name"], r, t.get("duration", 0),
+                                            "".join("\n    " + l[:200] for l in tail)))
 print(p, f, s)
 for n in names: print(n)
 PY
@@ -35,7 +38,11 @@ PY
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 	local name
 	while IFS= read -r name; do
-		[ -n "$name" ] && failed_tests+=("${1##*/}: $name")
+		if [[ $name == "    "* ]] && [ ${#failed_tests[@]} -gt 0 ]; then
+			failed_tests[-1]+=$'\n'"$name"
+		elif [ -n "$name" ]; then
+			failed_tests+=("${1##*/}: $name")
+		fi
 	done < <(tail -n +2 <<<"$out")
 }
 
