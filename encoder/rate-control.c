@@ -56,7 +56,12 @@
  * proves nothing), not while the RTT goes unseen. Frames larger than usual
  * (keyframes) queue for their own length: that much delay is expected. A
  * second with frames handed and none written is an outage (STALLED): the
- * rate is held, and the falling srtt after it cuts nothing. A congestion
+ * rate is held, and the falling srtt after it cuts nothing. Transport
+ * readings come on the sink's timer while a receiver is connected: when
+ * they stop for a second, the receiver is gone (a killed client), its
+ * silence is no queue and cuts nothing; when they come again, they are
+ * the next receiver's, and its predecessor's base RTT, flight, delivery
+ * rate and capacity estimate are forgotten (the rate is kept). A congestion
  * window of four segments or less is TCP's own dip, not the link's: BBR
  * drains its flight to four packets for 200 ms + an RTT every 10 s
  * (PROBE_RTT) when no lower RTT was seen, an RTO restarts from one; the
@@ -207,6 +212,15 @@ static uint32_t rtt_min(const struct r3d_rate_control *rc, uint64_t t)
 static bool tcp_delivery_fresh(const struct r3d_rate_control *rc, uint64_t t)
 {
 	return rc->last_delivery_at_us && t - rc->last_delivery_at_us < FRESH_US;
+}
+
+/* The sink samples its socket on a timer while a receiver is connected
+ * (spice: every 20 ms, through outages too): readings that came and then
+ * stopped for FRESH_US mean the receiver is gone (a killed client whose
+ * socket spice-server has not closed yet). Its silence is no queue. */
+static bool readings_stopped(const struct r3d_rate_control *rc, uint64_t t)
+{
+	return rc->sample_at_us && t - rc->sample_at_us >= FRESH_US;
 }
 
 /* What the far end receives: the base of a cut. TCP's delivery rate, but
@@ -380,12 +394,40 @@ static void inflight_add(struct r3d_rate_control *rc, uint64_t t, uint32_t infli
 	rc->ack_ref_inflight = inflight;
 }
 
+/* Readings again after they stopped: a new receiver (the next client),
+ * maybe on another path. What was its predecessor's socket goes: the base
+ * RTT, the srtt and its slope, the flight, TCP's delivery rate, a window
+ * dip, and the capacity estimate made on that path. The rate stays, and
+ * so does the stall until the first frame is written. */
+static void forget_receiver(struct r3d_rate_control *rc)
+{
+	rc->rtt_min_cur = rc->rtt_min_prev = 0;
+	rc->rtt_min_start_us = 0;
+	rc->srtt_us = 0;
+	rc->last_srtt_at_us = 0;
+	rc->trend_reset = true;
+	rc->inflight_bytes = 0;
+	rc->inflight_at_us = 0;
+	rc->ack_ref_at_us = rc->ack_at_us = rc->last_ack_us = 0;
+	rc->delivery_kbps = 0;
+	rc->last_delivery_at_us = 0;
+	rc->last_delivery_bps = 0;
+	rc->unsent_bytes = 0;
+	rc->dip_since_us = rc->dip_until_us = 0;
+	rc->st.capacity_kbps = 0;
+	rc->cap_base_rtt_us = 0;
+	rc->cut_q_us = 0;
+}
+
 void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 				   const struct r3d_transport_sample *s)
 {
 	uint64_t t = advance(rc, now_us);
 	if (!s)
 		return;
+	if (readings_stopped(rc, t))
+		forget_receiver(rc);
+	rc->sample_at_us = t;
 	rc->st.samples++;
 	bool dip = s->cwnd_bytes && s->cwnd_bytes <= DIP_CWND_BYTES;
 	if (dip && !rc->dip_since_us) {
@@ -473,6 +515,10 @@ static double queue_delay_us(const struct r3d_rate_control *rc, uint64_t t, doub
 {
 	double q = 0;
 	*threshold = QDELAY_TARGET_US + rc->burst_us;
+	if (readings_stopped(rc, t)) {
+		*smooth = 0; /* nobody to measure: the stall, not a cut, follows */
+		return 0;
+	}
 	if (rtt_fresh(rc, t)) {
 		q = fmax((double)rc->srtt_us - rtt_min(rc, t), 0);
 		/* no more in flight than a frame or the pipe's own share: no

@@ -78,6 +78,7 @@ struct sim {
 	uint32_t retrans;
 	uint64_t next_picture, last_hand, next_timer, outage_start;
 	bool dirty;
+	bool gone;                 /* the client is gone: nothing written, no TCP_INFO */
 	bool gate, held;           /* honour the in-flight hold; held now */
 	uint64_t held_until;
 	uint64_t dip_until;        /* TCP's window is 4 segments until then */
@@ -172,7 +173,7 @@ static void offer_room(struct sim *s)
 
 static void feed_transport(struct sim *s)
 {
-	if (!s->transport)
+	if (!s->transport || s->gone)
 		return;
 	double cap = s->cap_bps / 8;
 	struct r3d_transport_sample ts = {
@@ -206,7 +207,7 @@ static double lowat(const struct sim *s)
 
 static void sink_write(struct sim *s)
 {
-	while (s->pipe_n && s->unsent <= lowat(s)) {
+	while (!s->gone && s->pipe_n && s->unsent <= lowat(s)) {
 		s->unsent += s->pipe[0];
 		memmove(s->pipe, s->pipe + 1, sizeof(s->pipe[0]) * (size_t)--s->pipe_n);
 		if (!s->pipe_n) {
@@ -587,6 +588,64 @@ static void test_stall(void)
 	CHECK(after.sum / after.n >= 0.7 * 3000 && after.qover * 10 < after.n, "and the rate comes back");
 }
 
+/* The client is killed (its socket dies: spice-server writes nothing more
+ * and samples no TCP_INFO until it sees the socket closed) and another
+ * comes seconds later on the same link: the controller must not carry a
+ * cut made of the dead socket's silence to the next client. */
+static void test_client_gone(void)
+{
+	struct sim s;
+	sim_init(&s, 6e6, 1, 5000, 5000);
+	sim_start(&s);
+	struct series before = run_observed(&s, 10, 50);
+	s.gone = true;
+	uint64_t out = s.t;
+	unsigned lowest = s.st.target_kbps;
+	while (s.t < out + 4000000) {
+		sim_step(&s);
+		lowest = s.st.target_kbps < lowest ? s.st.target_kbps : lowest;
+	}
+	unsigned at_return = s.st.target_kbps;
+	enum r3d_rate_phase phase = s.st.phase;
+	/* the next client: a new socket, nothing queued; spice says ready */
+	s.gone = false;
+	s.q = s.unsent = 0;
+	s.pipe_n = s.unwritten = 0;
+	s.srtt_us = 2 * s.delay_us;
+	r3d_rate_control_on_written(&s.rc, ctl_now(&s), 0, 0, 0);
+	feed_transport(&s);
+	decide(&s);
+	offer_room(&s);
+	uint64_t back = s.t;
+	struct series after = run_observed(&s, 2, 50);
+	printf("client gone for 4 s at 6 Mbit/s: target %.0f kbit/s before, %u at the lowest while gone, %u when "
+	       "the next came (%s); its first 2 s: target %.0f mean, %.0f lowest\n", before.sum / before.n, lowest,
+	       at_return, r3d_rate_phase_name(phase), after.sum / after.n, after.min);
+	(void)back;
+	CHECK(lowest >= 0.8 * before.sum / before.n, "a gone client's silence is no cut");
+	CHECK(after.min >= 0.8 * before.sum / before.n, "the next client starts at the rate the link had");
+
+	/* gone again; the next one is 25 ms away (srtt 50 ms where the base
+	 * RTT was 2 ms): its longer RTT is its path's, no queue */
+	s.gone = true;
+	sim_run(&s, 2);
+	s.gone = false;
+	s.delay_us = 25000;
+	s.q = s.unsent = 0;
+	s.pipe_n = s.unwritten = 0;
+	s.srtt_us = 2 * s.delay_us;
+	r3d_rate_control_on_written(&s.rc, ctl_now(&s), 0, 0, 0);
+	feed_transport(&s);
+	decide(&s);
+	offer_room(&s);
+	uint64_t cuts = s.st.decreases;
+	struct series far = run_observed(&s, 3, 80);
+	printf("  the next client 25 ms away: target %.0f kbit/s mean, %.0f lowest, %llu cuts, queue mean %.1f ms\n",
+	       far.sum / far.n, far.min, (unsigned long long)(s.st.decreases - cuts), far.qsum / far.n);
+	CHECK(far.min >= 0.8 * before.sum / before.n, "a farther next client is not cut for its own RTT");
+	CHECK(far.qsum / far.n < 30, "and queues nothing");
+}
+
 static void test_fps_cap(void)
 {
 	struct sim s;
@@ -788,7 +847,8 @@ int main(int argc, char **argv)
 		void (*fn)(void);
 	} cases[] = {
 		{ "step-down", test_step_down }, { "inflight", test_inflight }, { "step-up", test_step_up }, { "steady", test_steady },
-		{ "loss", test_loss }, { "lan", test_lan }, { "stall", test_stall }, { "fps-cap", test_fps_cap },
+		{ "loss", test_loss }, { "lan", test_lan }, { "stall", test_stall }, { "client-gone", test_client_gone },
+		{ "fps-cap", test_fps_cap },
 		{ "no-transport", test_no_transport }, { "bad-inputs", test_bad_inputs },
 		{ "no-storm", test_no_storm }, { "config", test_config }, { "tcp-dip", test_tcp_dip },
 	};

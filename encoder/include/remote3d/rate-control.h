@@ -15,7 +15,9 @@
  *  - a frame handed to the sink (its bytes) and, later, the sink's word
  *    that it was written to the socket (r3d_rate_control_on_written);
  *  - transport samples (TCP_INFO of the display channel's socket, where
- *    the sink has them; any field 0 = unknown);
+ *    the sink has them; any field 0 = unknown), on a timer while a
+ *    receiver is connected (a second without one: it is gone; the next
+ *    readings are the next receiver's);
  *  - client stream reports (frames, drops, margin) and keyframe requests.
  * Outputs (r3d_rate_control_decide): the wire bitrate target, the bitrate
  * to configure the encoder with (its bits per frame scaled to the frame
@@ -89,6 +91,7 @@ struct r3d_rate_control {
 	uint64_t last_decide_us, last_publish_us, last_cut_us;
 	uint64_t last_written_us, unwritten_since_us, last_frame_us;
 	uint64_t last_srtt_at_us, last_delivery_at_us, window_start_us;
+	uint64_t sample_at_us;         /* the last transport reading (0 = none yet) */
 	uint64_t unwritten_bytes;      /* handed since the sink was last idle */
 	uint32_t last_frame_bytes, srtt_us, unsent_bytes, pipe_bytes;
 	double rate_kbps;              /* the target, unrounded */

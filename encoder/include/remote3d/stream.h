@@ -114,7 +114,8 @@ void r3d_stream_sink_ready(struct r3d_stream *s);
 void r3d_stream_request_keyframe(struct r3d_stream *s);
 void r3d_stream_client_report(struct r3d_stream *s, uint32_t frames, uint32_t drops, int32_t margin_ms);
 void r3d_stream_queue_state(struct r3d_stream *s, uint32_t frames, uint64_t bytes);
-/* A reading of the display socket (TCP_INFO), for rate control. */
+/* A reading of the display socket (TCP_INFO), for rate control: on a
+ * timer while a client is connected, none without one (rate-control.h). */
 void r3d_stream_transport_sample(struct r3d_stream *s, const struct r3d_transport_sample *t);
 void r3d_stream_get_stats(struct r3d_stream *s, struct r3d_stats *out);
 
