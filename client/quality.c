@@ -73,6 +73,7 @@ void r3d_quality_offer(struct r3d_quality *q, uint32_t frame, const struct r3d_i
 	q->kept[q->n++] = (struct kept){ .frame = frame, .y = y };
 }
 
+#if R3D_HAVE_GL /* the reference is rendered with GL */
 /* The reference goes through the stream's colour conversions without the
  * codec: BGRx -> 4:2:0 (the encoder's videoconvert) -> BGRx (playbin's),
  * so that the figures measure what the codec lost, not chroma subsampling
@@ -137,6 +138,7 @@ static void roundtrip_stop(struct roundtrip *r)
 	gst_object_unref(r->sink);
 	gst_object_unref(r->pipe);
 }
+#endif
 
 bool r3d_quality_compute(struct r3d_quality *q, char **why)
 {
