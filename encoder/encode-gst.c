@@ -19,7 +19,7 @@
 
 #include "encoder-backend.h"
 #include "remote3d/log.h"
-#include "remote3d/priority.h"
+#include "priority.h"
 
 GST_DEBUG_CATEGORY_STATIC(r3d_gst_debug);
 #define GST_CAT_DEFAULT r3d_gst_debug

@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "remote3d/frame-source.h"
+#include "frame-source.h"
 
 static struct r3d_rect full_rect(const struct r3d_frame_source *fs)
 {

@@ -3,7 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "remote3d/priority.h"
+#include "priority.h"
 
 bool r3d_thread_set_nice(int delta)
 {

@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "readback.h"
-#include "remote3d/frame-source.h"
+#include "frame-source.h"
 #include "remote3d/rate-control.h"
 #include "remote3d/stats.h"
 #include "remote3d/stream.h"

@@ -19,7 +19,7 @@
 
 #include "remote3d/extractor.h"
 #include "remote3d/log.h"
-#include "remote3d/priority.h"
+#include "priority.h"
 #include "stream-private.h"
 
 /* the size the encoder is made for when the config gives none: the first

@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "remote3d/frame-source.h"
+#include "frame-source.h" /* encoder/: the library's own */
 
 static uint64_t fake_now;
 static uint64_t fake_clock_now(void *opaque)

@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "remote3d/log.h"
-#include "remote3d/priority.h"
+#include "priority.h" /* encoder/: the library's own */
 #include "remote3d/stream.h"
 #include "stamp.h"
 

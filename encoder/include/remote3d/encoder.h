@@ -40,7 +40,7 @@ struct r3d_encoder_config {
 	const struct r3d_clock *clock;  /* for timing.encoded_us; NULL = monotonic */
 	int nice;                       /* > 0: GStreamer's streaming threads (and the
 					 * encoder threads they start) run this much
-					 * nicer (remote3d/priority.h) */
+					 * nicer (stream.h: encoder_nice) */
 };
 
 struct r3d_access_unit {

@@ -33,9 +33,13 @@
 #include "remote3d/encoder.h"
 #include "remote3d/extractor.h"
 #include "remote3d/frame.h"
-#include "remote3d/priority.h"
 #include "remote3d/rate-control.h"
 #include "remote3d/stats.h"
+
+/* r3d_stream_config.encoder_nice */
+#define R3D_ENCODER_NICE_DEFAULT 0
+#define R3D_ENCODER_NICE_MAX 19
+#define R3D_ENCODER_NICE_UNSET (-1) /* not chosen: R3D_ENCODER_NICE_DEFAULT applies */
 
 /* How GL sources are read back:
  *  - thread: converted to YUV on the owner thread, read on the encoder
@@ -73,7 +77,7 @@ struct r3d_stream_config {
 	bool serial;                    /* the old serial schedule (frame-source.h); false: pipelined */
 	enum r3d_gl_mapping gl_mapping; /* the asynchronous readback's buffers (extractor.h) */
 	/* The encoding threads (x264's included) run this much nicer than the
-	 * process, 0..R3D_ENCODER_NICE_MAX (priority.h); R3D_ENCODER_NICE_UNSET:
+	 * process, 0..R3D_ENCODER_NICE_MAX; R3D_ENCODER_NICE_UNSET:
 	 * R3D_ENCODER_NICE_DEFAULT (0, as a zeroed config). */
 	int encoder_nice;
 	/* Log a summary line this often: marks, readbacks, encoded and dropped

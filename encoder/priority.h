@@ -1,5 +1,5 @@
 /*
- * remote3d — the encoder's CPU priority.
+ * The encoder's CPU priority (libremote3d's own; not installed).
  *
  * Where the renderer shares the CPU with the encoder (llvmpipe, a guest
  * under TCG), every cycle x264 takes at the renderer's priority is a frame
@@ -8,17 +8,13 @@
  * encoding threads N nicer than the process: the renderer keeps more of
  * its rate, newest-wins drops what the encoder cannot take, and the
  * stream gets fewer frames, later (make bench-vm's figures: README,
- * "Measuring"). Default 0: the stream's latency first.
+ * "Measuring"). Default 0: the stream's latency first. The config's
+ * values: R3D_ENCODER_NICE_* (stream.h).
  */
-#ifndef REMOTE3D_PRIORITY_H
-#define REMOTE3D_PRIORITY_H
+#ifndef R3D_PRIORITY_H
+#define R3D_PRIORITY_H
 
 #include <stdbool.h>
-
-#define R3D_ENCODER_NICE_DEFAULT 0
-#define R3D_ENCODER_NICE_MAX 19
-/* r3d_stream_config.encoder_nice: not chosen, R3D_ENCODER_NICE_DEFAULT applies */
-#define R3D_ENCODER_NICE_UNSET (-1)
 
 /* Set the calling thread's nice to the process's (its first thread's) +
  * delta (clamped to 19); threads it starts afterwards inherit it. False

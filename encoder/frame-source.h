@@ -1,5 +1,5 @@
 /*
- * remote3d — the frame source: lazy, newest-wins.
+ * The frame source: lazy, newest-wins (libremote3d's own; not installed).
  *
  * Pure logic (no GL, no threads, injected clock) deciding WHEN a frame is
  * read back. A dirty mark costs nothing: it records the time and damage.
@@ -39,8 +39,8 @@
  * encoding), encoded == handed + being handed.
  * The caller serializes calls (the stream holds a mutex).
  */
-#ifndef REMOTE3D_FRAME_SOURCE_H
-#define REMOTE3D_FRAME_SOURCE_H
+#ifndef R3D_FRAME_SOURCE_H
+#define R3D_FRAME_SOURCE_H
 
 #include <stdbool.h>
 #include <stdint.h>
