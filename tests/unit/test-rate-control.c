@@ -588,6 +588,21 @@ static void test_stall(void)
 	CHECK(after.sum / after.n >= 0.7 * 3000 && after.qover * 10 < after.n, "and the rate comes back");
 }
 
+/* The next client, delay_ms away: a new socket, nothing queued or in
+ * flight; spice says ready. */
+static void next_client(struct sim *s, double delay_ms)
+{
+	s->gone = false;
+	s->delay_us = delay_ms * 1000;
+	s->q = s->unsent = 0;
+	s->pipe_n = s->unwritten = 0;
+	s->srtt_us = 2 * s->delay_us;
+	r3d_rate_control_on_written(&s->rc, ctl_now(s), 0, 0, 0);
+	feed_transport(s);
+	decide(s);
+	offer_room(s);
+}
+
 /* The client is killed (its socket dies: spice-server writes nothing more
  * and samples no TCP_INFO until it sees the socket closed) and another
  * comes seconds later on the same link: the controller must not carry a
@@ -607,21 +622,11 @@ static void test_client_gone(void)
 	}
 	unsigned at_return = s.st.target_kbps;
 	enum r3d_rate_phase phase = s.st.phase;
-	/* the next client: a new socket, nothing queued; spice says ready */
-	s.gone = false;
-	s.q = s.unsent = 0;
-	s.pipe_n = s.unwritten = 0;
-	s.srtt_us = 2 * s.delay_us;
-	r3d_rate_control_on_written(&s.rc, ctl_now(&s), 0, 0, 0);
-	feed_transport(&s);
-	decide(&s);
-	offer_room(&s);
-	uint64_t back = s.t;
+	next_client(&s, 1);
 	struct series after = run_observed(&s, 2, 50);
 	printf("client gone for 4 s at 6 Mbit/s: target %.0f kbit/s before, %u at the lowest while gone, %u when "
 	       "the next came (%s); its first 2 s: target %.0f mean, %.0f lowest\n", before.sum / before.n, lowest,
 	       at_return, r3d_rate_phase_name(phase), after.sum / after.n, after.min);
-	(void)back;
 	CHECK(lowest >= 0.8 * before.sum / before.n, "a gone client's silence is no cut");
 	CHECK(after.min >= 0.8 * before.sum / before.n, "the next client starts at the rate the link had");
 
@@ -629,15 +634,7 @@ static void test_client_gone(void)
 	 * RTT was 2 ms): its longer RTT is its path's, no queue */
 	s.gone = true;
 	sim_run(&s, 2);
-	s.gone = false;
-	s.delay_us = 25000;
-	s.q = s.unsent = 0;
-	s.pipe_n = s.unwritten = 0;
-	s.srtt_us = 2 * s.delay_us;
-	r3d_rate_control_on_written(&s.rc, ctl_now(&s), 0, 0, 0);
-	feed_transport(&s);
-	decide(&s);
-	offer_room(&s);
+	next_client(&s, 25);
 	uint64_t cuts = s.st.decreases;
 	struct series far = run_observed(&s, 3, 80);
 	printf("  the next client 25 ms away: target %.0f kbit/s mean, %.0f lowest, %llu cuts, queue mean %.1f ms\n",
