@@ -56,7 +56,9 @@
  * proves nothing), not while the RTT goes unseen. Frames larger than usual
  * (keyframes) queue for their own length: that much delay is expected. A
  * second with frames handed and none written is an outage (STALLED): the
- * rate is held, and the falling srtt after it cuts nothing. Transport
+ * rate is held; after it the srtt jumps to the outage's age (the first
+ * ACKs are of segments that waited through it) and falls: while it is
+ * above the srtt before, for up to 2 s, that is no queue. Transport
  * readings come on the sink's timer while a receiver is connected: when
  * they stop for a second, the receiver is gone (a killed client), its
  * silence is no queue and cuts nothing; when they come again, they are
@@ -93,6 +95,7 @@
 #define GROWING 0.5               /* queue growing this fast (s/s): a cut needs no written frame */
 #define HOLD_PER_S 0.08           /* additive growth near it, x the estimate per second */
 #define STALL_US 1000000u         /* frames handed, none written: outage */
+#define POST_STALL_US 2000000u    /* after one, an srtt above the one before is its age for at most this */
 #define MAX_STEP_US 500000u       /* a longer step between calls is a clock jump */
 #define FRESH_US 1000000u         /* a transport reading older than this is not used */
 #define GAP_US 150000u            /* nor for growth or a slope after this long */
@@ -265,12 +268,24 @@ static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
 	       (rc->hold_since_us && t - rc->hold_since_us > STALL_US);
 }
 
-/* The end of an outage: the srtt grew with its age, not with a queue; let
- * it show whether it falls before it may cut. */
+/* The end of an outage. TCP took no RTT sample through it; the first
+ * ACKs after it are of segments that waited through it, so the srtt jumps
+ * to about the outage's age (2.4-3.0 s after 3 s on Linux) and falls
+ * over the next ACKs: no queue. Until it is back near the srtt before
+ * the outage (at most POST_STALL_US) that excess is not read as one. */
 static void stall_ended(struct r3d_rate_control *rc, uint64_t t)
 {
 	rc->trend = 0;
 	rc->last_cut_us = t;
+	if (!rc->post_stall_until_us) /* its end is seen twice: the hold, the write */
+		rc->post_stall_until_us = t + POST_STALL_US;
+}
+
+/* The srtt is an outage's age, not a queue (stall_ended). */
+static bool srtt_is_outage_age(const struct r3d_rate_control *rc, uint64_t t)
+{
+	return rc->post_stall_until_us && t < rc->post_stall_until_us &&
+	       rc->srtt_us > rc->pre_stall_srtt_us + QDELAY_TARGET_US;
 }
 
 void r3d_rate_control_init(struct r3d_rate_control *rc, const struct r3d_rate_config *cfg, uint64_t now_us)
@@ -520,7 +535,7 @@ static double queue_delay_us(const struct r3d_rate_control *rc, uint64_t t, doub
 		return 0;
 	}
 	if (rtt_fresh(rc, t)) {
-		q = fmax((double)rc->srtt_us - rtt_min(rc, t), 0);
+		q = srtt_is_outage_age(rc, t) ? 0 : fmax((double)rc->srtt_us - rtt_min(rc, t), 0);
 		/* no more in flight than a frame or the pipe's own share: no
 		 * queue, whatever the srtt (it falls late after a drain, the
 		 * slower the fewer ACKs) */
@@ -748,6 +763,12 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 	else
 		rc->fluid_qdelay_us = clampd(rc->fluid_qdelay_us + (rc->st.sent_kbps / rc->delivery_kbps - 1) * dt_us,
 					     0, 1e7);
+	if (rc->post_stall_until_us && t >= rc->post_stall_until_us) {
+		rc->post_stall_until_us = 0;
+		rc->trend_reset = true; /* what the outage's age did to the slope is no slope */
+	}
+	if (!rc->post_stall_until_us && !stalled(rc, t))
+		rc->pre_stall_srtt_us = rc->srtt_us; /* the srtt of a live link, for after an outage */
 	double threshold, smooth = 0;
 	double q = queue_delay_us(rc, t, &threshold, &smooth);
 	if (rc->trend_reset) {

@@ -18,7 +18,9 @@
  *  - an outage (C = 0) gets no ACKs: TCP sends what its window had room
  *    for, then nothing, so the sink stops saying written;
  *  - TCP_INFO: srtt follows 2D + queue / C (8 ACKs of smoothing; stale
- *    when nothing is in flight; the age of the oldest byte in an outage),
+ *    when nothing is in flight and through an outage, which has no ACKs;
+ *    at its end the outage's age, the RTT of the segments that waited
+ *    through it, then falling),
  *    the delivery rate is what the bottleneck put out over the last RTT
  *    (min(send rate, C), C while a queue drains, a stale value in an
  *    outage), app-limited when the send rate is under C. A sample goes
@@ -77,6 +79,8 @@ struct sim {
 	double delivered[256];     /* bytes out of the bottleneck per ms, a ring */
 	uint32_t retrans;
 	uint64_t next_picture, last_hand, next_timer, outage_start;
+	uint64_t stale_until;      /* after an outage: RTT samples of segments that waited through it */
+	double stale_rtt_us;
 	bool dirty;
 	bool gone;                 /* the client is gone: nothing written, no TCP_INFO */
 	bool gate, held;           /* honour the in-flight hold; held now */
@@ -250,17 +254,22 @@ static void sim_step(struct sim *s)
 	if (out > 0)
 		s->delivery_sample = delivery_rate(s); /* taken as ACKs come, none in an outage */
 	if (cap > 0) {
+		if (s->outage_start) {
+			/* the ACKs of the first RTT after an outage are of
+			 * segments that waited through it: their samples are
+			 * the outage's age (srtt 2.4-3.0 s after a 3 s outage
+			 * on Linux), then srtt falls */
+			s->stale_rtt_us = 2 * s->delay_us + (double)(s->t - s->outage_start);
+			s->stale_until = s->t + (uint64_t)(4 * s->delay_us); /* two RTTs: what was in flight, then the queue behind it */
+			s->outage_start = 0;
+		}
 		if (s->q > 0 || in > 0) {
-			double sample = 2 * s->delay_us + s->q / cap * 1e6;
+			double sample = s->t < s->stale_until ? s->stale_rtt_us : 2 * s->delay_us + s->q / cap * 1e6;
 			double tau = fmin(fmax(8 * MSS / cap * 1e6, 2000), 200000);
 			s->srtt_us += (sample - s->srtt_us) * fmin(1, STEP_US / tau);
 		}
-		s->outage_start = 0;
-	} else {
-		if (!s->outage_start)
-			s->outage_start = s->t;
-		double sample = 2 * s->delay_us + (double)(s->t - s->outage_start);
-		s->srtt_us += (sample - s->srtt_us) * STEP_US / 200000.0;
+	} else if (!s->outage_start) {
+		s->outage_start = s->t; /* no ACKs: no RTT sample, srtt stays */
 	}
 	sink_write(s);
 	if (s->held && s->t >= s->held_until)
@@ -582,7 +591,9 @@ static void test_stall(void)
 	       "queue mean %.1f ms\n", (stalled_at - out) / 1e6, before.sum / before.n, during, lowest,
 	       (recovered - back) / 1e6, after.sum / after.n, after.qsum / after.n);
 	CHECK(stalled_at && phase == R3D_RATE_STALLED, "an outage is STALLED");
-	CHECK(during >= 0.25 * before.sum / before.n && lowest >= 0.25 * before.sum / before.n,
+	/* (its end: srtt jumps to the outage's age, which is no queue; read as
+	 * one it cut to the minimum, 100 kbit/s) */
+	CHECK(during >= 0.25 * before.sum / before.n && lowest >= 0.5 * before.sum / before.n,
 	      "the outage alone does not drive the target to the minimum, nor its end");
 	CHECK(recovered && recovered - back <= 2000000, "latency recovers within 2 s");
 	CHECK(after.sum / after.n >= 0.7 * 3000 && after.qover * 10 < after.n, "and the rate comes back");
