@@ -56,9 +56,11 @@
  * proves nothing), not while the RTT goes unseen. Frames larger than usual
  * (keyframes) queue for their own length: that much delay is expected. A
  * second with frames handed and none written is an outage (STALLED): the
- * rate is held; after it the srtt jumps to the outage's age (the first
- * ACKs are of segments that waited through it) and falls: while it is
- * above the srtt before, for up to 2 s, that is no queue. Transport
+ * rate is held. An outage of the link shows as a second without ACKs
+ * (no new RTT or delivery sample) while bytes are in flight; after it the
+ * srtt jumps to its age (the first ACKs are of segments that waited
+ * through it) and falls: while it is above the srtt before, for up to
+ * 2 s, that is no queue. Transport
  * readings come on the sink's timer while a receiver is connected: when
  * they stop for a second, the receiver is gone (a killed client), its
  * silence is no queue and cuts nothing; when they come again, they are
@@ -95,7 +97,7 @@
 #define GROWING 0.5               /* queue growing this fast (s/s): a cut needs no written frame */
 #define HOLD_PER_S 0.08           /* additive growth near it, x the estimate per second */
 #define STALL_US 1000000u         /* frames handed, none written: outage */
-#define POST_STALL_US 2000000u    /* after one, an srtt above the one before is its age for at most this */
+#define POST_STALL_US 2000000u    /* after an outage, an srtt above the one before is its age for at most this */
 #define MAX_STEP_US 500000u       /* a longer step between calls is a clock jump */
 #define FRESH_US 1000000u         /* a transport reading older than this is not used */
 #define GAP_US 150000u            /* nor for growth or a slope after this long */
@@ -268,20 +270,15 @@ static bool stalled(const struct r3d_rate_control *rc, uint64_t t)
 	       (rc->hold_since_us && t - rc->hold_since_us > STALL_US);
 }
 
-/* The end of an outage. TCP took no RTT sample through it; the first
- * ACKs after it are of segments that waited through it, so the srtt jumps
- * to about the outage's age (2.4-3.0 s after 3 s on Linux) and falls
- * over the next ACKs: no queue. Until it is back near the srtt before
- * the outage (at most POST_STALL_US) that excess is not read as one. */
+/* The end of an outage: let the srtt show whether it falls before it
+ * may cut (and see outage_returned). */
 static void stall_ended(struct r3d_rate_control *rc, uint64_t t)
 {
 	rc->trend = 0;
 	rc->last_cut_us = t;
-	if (!rc->post_stall_until_us) /* its end is seen twice: the hold, the write */
-		rc->post_stall_until_us = t + POST_STALL_US;
 }
 
-/* The srtt is an outage's age, not a queue (stall_ended). */
+/* The srtt is an outage's age, not a queue (outage_returned). */
 static bool srtt_is_outage_age(const struct r3d_rate_control *rc, uint64_t t)
 {
 	return rc->post_stall_until_us && t < rc->post_stall_until_us &&
@@ -432,6 +429,27 @@ static void forget_receiver(struct r3d_rate_control *rc)
 	rc->st.capacity_kbps = 0;
 	rc->cap_base_rtt_us = 0;
 	rc->cut_q_us = 0;
+	rc->ack_seen_us = 0;
+	rc->post_stall_until_us = 0;
+}
+
+/* A sample that shows an ACK (a new RTT or delivery sample) after a second
+ * without one while bytes were in flight: the end of an outage. TCP took
+ * no RTT sample through it, and the first ACKs after it are of segments
+ * that waited through it: the srtt jumps to about the outage's age
+ * (2.0-3.0 s after 3 s on Linux) and falls over the next ACKs. Until it
+ * is back near the srtt before (at most POST_STALL_US) that is no queue.
+ * (A link that slowed down keeps its ACKs coming: its srtt counts.) */
+static void outage_returned(struct r3d_rate_control *rc, uint64_t t, const struct r3d_transport_sample *s)
+{
+	bool acked = (s->srtt_us && s->srtt_us != rc->srtt_us) || s->delivery_rate_bps != rc->last_delivery_bps;
+	if (!acked)
+		return;
+	if (rc->ack_seen_us && t - rc->ack_seen_us >= STALL_US && rc->inflight_bytes > 0) {
+		rc->post_stall_until_us = t + POST_STALL_US;
+		rc->pre_stall_srtt_us = rc->srtt_us; /* as it was through the outage */
+	}
+	rc->ack_seen_us = t;
 }
 
 void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
@@ -443,6 +461,7 @@ void r3d_rate_control_on_transport(struct r3d_rate_control *rc, uint64_t now_us,
 	if (readings_stopped(rc, t))
 		forget_receiver(rc);
 	rc->sample_at_us = t;
+	outage_returned(rc, t, s);
 	rc->st.samples++;
 	bool dip = s->cwnd_bytes && s->cwnd_bytes <= DIP_CWND_BYTES;
 	if (dip && !rc->dip_since_us) {
@@ -767,8 +786,6 @@ bool r3d_rate_control_decide(struct r3d_rate_control *rc, uint64_t now_us, struc
 		rc->post_stall_until_us = 0;
 		rc->trend_reset = true; /* what the outage's age did to the slope is no slope */
 	}
-	if (!rc->post_stall_until_us && !stalled(rc, t))
-		rc->pre_stall_srtt_us = rc->srtt_us; /* the srtt of a live link, for after an outage */
 	double threshold, smooth = 0;
 	double q = queue_delay_us(rc, t, &threshold, &smooth);
 	if (rc->trend_reset) {

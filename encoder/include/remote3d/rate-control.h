@@ -92,8 +92,9 @@ struct r3d_rate_control {
 	uint64_t last_written_us, unwritten_since_us, last_frame_us;
 	uint64_t last_srtt_at_us, last_delivery_at_us, window_start_us;
 	uint64_t sample_at_us;         /* the last transport reading (0 = none yet) */
+	uint64_t ack_seen_us;          /* the last sample that showed an ACK */
 	uint64_t post_stall_until_us;  /* after an outage: an srtt above the one before is its age */
-	uint32_t pre_stall_srtt_us;    /* the srtt before it (while no outage) */
+	uint32_t pre_stall_srtt_us;    /* the srtt through it */
 	uint64_t unwritten_bytes;      /* handed since the sink was last idle */
 	uint32_t last_frame_bytes, srtt_us, unsent_bytes, pipe_bytes;
 	double rate_kbps;              /* the target, unrounded */
