@@ -60,12 +60,12 @@
  * (no new RTT or delivery sample) while bytes are in flight; after it the
  * srtt jumps to its age (the first ACKs are of segments that waited
  * through it) and falls: while it is above the srtt before, for up to
- * 2 s, that is no queue. Transport
- * readings come on the sink's timer while a receiver is connected: when
- * they stop for a second, the receiver is gone (a killed client), its
- * silence is no queue and cuts nothing; when they come again, they are
- * the next receiver's, and its predecessor's base RTT, flight, delivery
- * rate and capacity estimate are forgotten (the rate is kept). A congestion
+ * 2 s, that is no queue. Transport readings come on the sink's timer
+ * while a receiver is connected: when they stop for a second, the
+ * receiver is gone (a killed client), its silence is no queue and cuts
+ * nothing; when they come again, they are the next receiver's, and its
+ * predecessor's base RTT, flight, delivery rate and capacity estimate are
+ * forgotten (the rate is kept). A congestion
  * window of four segments or less is TCP's own dip, not the link's: BBR
  * drains its flight to four packets for 200 ms + an RTT every 10 s
  * (PROBE_RTT) when no lower RTT was seen, an RTO restarts from one; the

@@ -7,17 +7,19 @@ cd "$(dirname "$0")/.."
 
 pass=0 fail=0 skip=0
 failed_names=()
-failed_tests=() # "suite-dir: test name" of each failed test, repeated at the end
+failed_report="" # count_meson's lines on each failed test
 
 count_meson() {
-	# meson's testlog.json: one JSON object per test
+	# meson's testlog.json: one JSON object per test. The first line out
+	# is the counts; then, per failed test, "failed: DIR: NAME (RESULT, S s)"
+	# and its last three output lines, repeated at the end of the log
 	local log=$1/meson-logs/${2:-testlog}.json
 	[ -f "$log" ] || return
-	local out
-	out=$(python3 - "$log" <<'PY'
+	local out p f s
+	out=$(python3 - "$log" "${1##*/}" <<'PY'
 import json, sys
 p = f = s = 0
-names = []
+report = []
 for line in open(sys.argv[1]):
     t = json.loads(line)
     r = t["result"]
@@ -25,25 +27,18 @@ for line in open(sys.argv[1]):
     elif r == "SKIP": s += 1
     else:
         f += 1
-        # its last lines, so that the end of a CI log says why
         tail = [l for l in (t.get("stdout") or "").splitlines() if l.strip()][-3:]
-        names.append("%s (%s, %.0f s)%s" % (t["name"], r, t.get("duration", 0),
-                                            "".join("\n    " + l[:200] for l in tail)))
+        report.append("failed: %s: %s (%s, %.0f s)" % (sys.argv[2], t["name"], r, t.get("duration", 0)))
+        report += ["    " + l[:200] for l in tail]
 print(p, f, s)
-for n in names: print(n)
+for l in report: print(l)
 PY
 )
-	local p f s
 	read -r p f s <<<"${out%%$'\n'*}"
 	pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
-	local name
-	while IFS= read -r name; do
-		if [[ $name == "    "* ]] && [ ${#failed_tests[@]} -gt 0 ]; then
-			failed_tests[-1]+=$'\n'"$name"
-		elif [ -n "$name" ]; then
-			failed_tests+=("${1##*/}: $name")
-		fi
-	done < <(tail -n +2 <<<"$out")
+	if [[ $out == *$'\n'* ]]; then
+		failed_report+="${out#*$'\n'}"$'\n'
+	fi
 }
 
 echo "== remote3d tests (meson) =="
@@ -94,6 +89,6 @@ fi
 
 echo
 [ ${#failed_names[@]} = 0 ] || echo "failing suites: ${failed_names[*]}"
-for t in "${failed_tests[@]}"; do echo "failed: $t"; done
+printf '%s' "$failed_report"
 echo "$pass passed, $fail failed, $skip skipped"
 [ ${#failed_names[@]} = 0 ] && [ "$fail" = 0 ]
