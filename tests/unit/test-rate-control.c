@@ -255,12 +255,13 @@ static void sim_step(struct sim *s)
 		s->delivery_sample = delivery_rate(s); /* taken as ACKs come, none in an outage */
 	if (cap > 0) {
 		if (s->outage_start) {
-			/* the ACKs of the first RTT after an outage are of
+			/* the ACKs of the first two RTTs after an outage (what
+			 * was in flight, then the queue behind it) are of
 			 * segments that waited through it: their samples are
-			 * the outage's age (srtt 2.4-3.0 s after a 3 s outage
+			 * the outage's age (srtt 2.0-3.0 s after a 3 s outage
 			 * on Linux), then srtt falls */
 			s->stale_rtt_us = 2 * s->delay_us + (double)(s->t - s->outage_start);
-			s->stale_until = s->t + (uint64_t)(4 * s->delay_us); /* two RTTs: what was in flight, then the queue behind it */
+			s->stale_until = s->t + (uint64_t)(4 * s->delay_us);
 			s->outage_start = 0;
 		}
 		if (s->q > 0 || in > 0) {
